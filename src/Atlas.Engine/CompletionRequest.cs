@@ -1,0 +1,35 @@
+namespace Atlas.Engine;
+
+/// <summary>What to complete: the text before and after the cursor, and the limits on the answer.</summary>
+public sealed record CompletionRequest
+{
+    /// <summary>Default cap on generated tokens.</summary>
+    public const int DefaultMaxTokens = 128;
+
+    /// <summary>Default time budget for generation (prompt evaluation not included), as llama.vim's t_max_predict_ms.</summary>
+    public static readonly TimeSpan DefaultTimeBudget = TimeSpan.FromMilliseconds(1500);
+
+    public required string Prefix { get; init; }
+    public string Suffix { get; init; } = "";
+
+    /// <summary>Stop after this many generated tokens.</summary>
+    public int MaxTokens { get; init; } = DefaultMaxTokens;
+
+    /// <summary>Stop generating once this much time has passed since the first generated token was sampled.</summary>
+    public TimeSpan TimeBudget { get; init; } = DefaultTimeBudget;
+
+    /// <summary>Stop at the end of the first line (the answer never contains a newline).</summary>
+    public bool SingleLine { get; init; }
+
+    /// <summary>
+    /// Requests with the same key supersede each other: a new one cancels the older one still queued or running
+    /// (the server uses the document URI, so a keystroke cancels the completion for the previous keystroke).
+    /// </summary>
+    public string? SupersedeKey { get; init; }
+
+    /// <summary>
+    /// Called on the engine's thread after each generated token with the count so far and the text so far:
+    /// for streaming partial results, and for tests that need to act at an exact token.
+    /// </summary>
+    public Action<int, string>? OnToken { get; init; }
+}

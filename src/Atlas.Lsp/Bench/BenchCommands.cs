@@ -1,0 +1,14 @@
+using System.CommandLine;
+
+namespace Atlas.Lsp.Bench;
+
+/// <summary>`atlas-lsp bench …`: programs that print figures. Each subcommand is one benchmark.</summary>
+internal static class BenchCommands
+{
+    public static Command Create()
+    {
+        var bench = new Command("bench", "Benchmarks that print figures.");
+        bench.Subcommands.Add(EngineBench.Create());
+        return bench;
+    }
+}
