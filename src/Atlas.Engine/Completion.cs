@@ -28,10 +28,19 @@ public sealed record CompletionTimings
     public double PromptMs { get; init; }
     public double GenerationMs { get; init; }
     public double TokensPerSecond => GenerationMs > 0 ? TokensGenerated * 1000.0 / GenerationMs : 0;
+    /// <summary>Tokens the draft model proposed (0 without a draft).</summary>
+    public int Drafted { get; init; }
+    /// <summary>Drafted tokens the target agreed with.</summary>
+    public int DraftAccepted { get; init; }
+    /// <summary>Forward passes of the target model during generation.</summary>
+    public int TargetPasses { get; init; }
+    public double AcceptanceRate => Drafted > 0 ? (double)DraftAccepted / Drafted : 0;
+    public double TokensPerTargetPass => TargetPasses > 0 ? (double)TokensGenerated / TargetPasses : 0;
 
     public override string ToString() =>
         $"reused {TokensReused} evaluated {TokensEvaluated} tokens, prompt {PromptMs:F1} ms, " +
-        $"generated {TokensGenerated} tokens in {GenerationMs:F1} ms ({TokensPerSecond:F1} tok/s), queued {QueueMs:F1} ms";
+        $"generated {TokensGenerated} tokens in {GenerationMs:F1} ms ({TokensPerSecond:F1} tok/s), queued {QueueMs:F1} ms" +
+        (Drafted > 0 ? $", drafted {Drafted} accepted {DraftAccepted} ({AcceptanceRate:P0}), {TokensPerTargetPass:F2} tokens/target pass" : "");
 }
 
 /// <summary>The engine's answer: the text to insert at the cursor, why it stopped, and its timings.</summary>

@@ -18,39 +18,90 @@ public sealed class CompletionEngine : IDisposable
 {
     private readonly LoadedModel _model;
     private readonly KvCacheSession _session;
+    private readonly LoadedModel? _draftModel;
+    private readonly KvCacheSession? _draftSession;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _turn = new(1, 1);
     private readonly Lock _supersedeGate = new();
     private readonly Dictionary<string, CancellationTokenSource> _inFlight = new(StringComparer.Ordinal);
     private bool _disposed;
 
-    private CompletionEngine(LoadedModel model, KvCacheSession session, ILogger logger)
+    private CompletionEngine(LoadedModel model, KvCacheSession session, (LoadedModel Model, KvCacheSession Session)? draft, string? draftProblem, ILogger logger)
     {
         _model = model;
         _session = session;
+        _draftModel = draft?.Model;
+        _draftSession = draft?.Session;
+        DraftProblem = draftProblem;
         _logger = logger;
     }
 
     public LoadedModel Model => _model;
 
+    /// <summary>Why a configured draft model is not in use (missing, unloadable, incompatible vocabulary); null otherwise.</summary>
+    public string? DraftProblem { get; }
+
+    /// <summary>Whether a draft model speculates for the target.</summary>
+    public bool HasDraft => _draftSession is not null;
+
     /// <summary>What the engine runs with, for status displays and benchmarks.</summary>
-    public EngineInfo Info => new(_model.Name, _model.Settings.ModelPath, _model.Template.Family, _model.KvPlan.Effective, _session.ContextSize, _session.KvCacheBytes);
+    public EngineInfo Info => new(_model.Name, _model.Settings.ModelPath, _model.Template.Family, _model.KvPlan.Effective, _session.ContextSize, _session.KvCacheBytes, _draftModel?.Name);
 
     /// <summary>Loads the model and creates its context; a bad model file raises <see cref="ModelLoadException"/>.</summary>
     public static async Task<CompletionEngine> LoadAsync(EngineSettings settings, ILogger? logger = null, IProgress<float>? progress = null, CancellationToken cancellationToken = default)
     {
         logger ??= NullLogger.Instance;
         var model = await LoadedModel.LoadAsync(settings, logger, progress, cancellationToken).ConfigureAwait(false);
+        KvCacheSession? session = null;
         try
         {
-            var session = new KvCacheSession(model, logger);
-            var engine = new CompletionEngine(model, session, logger);
-            logger.LogInformation("Loaded {Name}: FIM {Family}, KV cache {Kv}, context {Context} tokens", model.Name, model.Template.Family, KvCachePlan.Name(model.KvPlan.Effective), session.ContextSize);
+            session = new KvCacheSession(model, logger);
+            var (draft, problem) = await LoadDraftAsync(model, settings, logger, cancellationToken).ConfigureAwait(false);
+            var engine = new CompletionEngine(model, session, draft, problem, logger);
+            logger.LogInformation("Loaded {Name}: FIM {Family}, KV cache {Kv}, context {Context} tokens{Draft}", model.Name, model.Template.Family,
+                KvCachePlan.Name(model.KvPlan.Effective), session.ContextSize, draft is { } d ? $", draft {d.Model.Name}" : "");
             return engine;
         }
         catch
         {
+            session?.Dispose();
             model.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Loads the draft model next to the target. A draft that cannot be used is reported and left out:
+    /// the engine serves without it rather than not at all.
+    /// </summary>
+    private static async Task<((LoadedModel Model, KvCacheSession Session)? Draft, string? Problem)> LoadDraftAsync(LoadedModel target, EngineSettings settings, ILogger logger, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(settings.DraftModelPath)) return (null, null);
+        LoadedModel draft;
+        try
+        {
+            draft = await LoadedModel.LoadAsync(settings with { ModelPath = settings.DraftModelPath, ContextSize = target.Settings.ContextSize }, logger, null, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ModelLoadException e)
+        {
+            var problem = $"Draft model not used: {e.Message}";
+            logger.LogWarning("{Problem}", problem);
+            return (null, problem);
+        }
+        try
+        {
+            if (VocabularyCompatibility.Problem(target, draft) is { } mismatch)
+            {
+                var problem = $"Draft model '{settings.DraftModelPath}' not used: its vocabulary differs from the target's ({mismatch}).";
+                logger.LogWarning("{Problem}", problem);
+                draft.Dispose();
+                return (null, problem);
+            }
+            return ((draft, new KvCacheSession(draft, logger)), null);
+        }
+        catch
+        {
+            draft.Dispose();
             throw;
         }
     }
@@ -91,49 +142,46 @@ public sealed class CompletionEngine : IDisposable
     private Completion Generate(CompletionRequest request, double queueMs, CancellationToken cancellationToken)
     {
         var prompt = BuildPrompt(request);
+        ITokenDecoder decoder = request.UseDraft && _draftSession is not null
+            ? new SpeculativeDecoder(_session, _draftSession, _model.Settings)
+            : new TargetDecoder(_session);
         var clock = Stopwatch.StartNew();
-        var (reused, evaluated) = _session.Prefill(prompt.Tokens, cancellationToken);
+        var (reused, evaluated) = decoder.Start(prompt.Tokens, cancellationToken);
         var promptMs = clock.Elapsed.TotalMilliseconds;
 
         clock.Restart();
-        var decoder = new StreamingTokenDecoder(Encoding.UTF8, _model.Weights.NativeHandle);
-        var text = new StringBuilder();
-        var generated = new List<int>();
-        var stop = StopReason.MaxTokens;
-        while (true)
+        var output = new OutputText(_model, request, clock);
+        StopReason? stop = null;
+        while (stop is null)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var token = Greedy.ArgMax(_session.Logits());
-            if (_model.IsStop((LLama.Native.LLamaToken)token)) { stop = StopReason.EndOfGeneration; break; }
-
-            generated.Add(token);
-            decoder.Add(token);
-            text.Append(decoder.Read());
-            if (request.SingleLine && IndexOfNewline(text) is var newline and >= 0)
+            stop = output.Emit(decoder.Pending);
+            if (stop is not null) break;
+            if (decoder.Room <= 0) { stop = StopReason.ContextFull; break; }
+            foreach (var token in decoder.Advance(cancellationToken))
             {
-                text.Length = newline;
-                stop = StopReason.EndOfLine;
-                break;
+                // An accepted run may be long: cancellation is honoured between its tokens too.
+                cancellationToken.ThrowIfCancellationRequested();
+                stop = output.Emit(token);
+                if (stop is not null) break;
             }
-            request.OnToken?.Invoke(generated.Count, text.ToString());
-            if (generated.Count >= request.MaxTokens) { stop = StopReason.MaxTokens; break; }
-            if (clock.Elapsed >= request.TimeBudget) { stop = StopReason.TimeBudget; break; }
-            if (_session.Cached.Count >= _session.ContextSize) { stop = StopReason.ContextFull; break; }
-            cancellationToken.ThrowIfCancellationRequested();
-            _session.Append(token);
         }
 
+        var (drafted, accepted, passes) = decoder.Statistics;
         var timings = new CompletionTimings
         {
             TokensReused = reused,
             TokensEvaluated = evaluated,
-            TokensGenerated = generated.Count,
+            TokensGenerated = output.Tokens.Count,
             QueueMs = queueMs,
             PromptMs = promptMs,
             GenerationMs = clock.Elapsed.TotalMilliseconds,
+            Drafted = drafted,
+            DraftAccepted = accepted,
+            TargetPasses = passes,
         };
         _logger.LogDebug("Completion ({Stop}): {Timings}", stop, timings);
-        return new Completion(text.ToString(), stop, timings, generated);
+        return new Completion(output.Text, stop.Value, timings, output.Tokens);
     }
 
     /// <summary>Drops the KV cache so the next request starts cold (benchmarks measure cold prompts with it).</summary>
@@ -152,13 +200,6 @@ public sealed class CompletionEngine : IDisposable
 
     /// <summary>Room for the prompt: the context less what the answer may need.</summary>
     private int PromptRoom(CompletionRequest request) => Math.Max(1, _session.ContextSize - Math.Max(1, request.MaxTokens));
-
-    private static int IndexOfNewline(StringBuilder text)
-    {
-        for (var i = 0; i < text.Length; i++)
-            if (text[i] == '\n') return i > 0 && text[i - 1] == '\r' ? i - 1 : i;
-        return -1;
-    }
 
     private void Supersede(string? key, CancellationTokenSource current)
     {
@@ -195,6 +236,8 @@ public sealed class CompletionEngine : IDisposable
         if (_disposed) return;
         _disposed = true;
         _turn.Wait();
+        _draftSession?.Dispose();
+        _draftModel?.Dispose();
         _session.Dispose();
         _model.Dispose();
         _turn.Dispose();
@@ -202,4 +245,4 @@ public sealed class CompletionEngine : IDisposable
 }
 
 /// <summary>What a loaded engine runs with.</summary>
-public sealed record EngineInfo(string ModelName, string ModelPath, FimFamily Family, KvCacheType KvCache, int ContextSize, long? KvCacheBytes);
+public sealed record EngineInfo(string ModelName, string ModelPath, FimFamily Family, KvCacheType KvCache, int ContextSize, long? KvCacheBytes, string? DraftModelName);

@@ -32,4 +32,7 @@ public sealed record CompletionRequest
     /// for streaming partial results, and for tests that need to act at an exact token.
     /// </summary>
     public Action<int, string>? OnToken { get; init; }
+
+    /// <summary>Let the draft model speculate when one is loaded (default). Off: the target decodes alone (benchmarks compare both).</summary>
+    public bool UseDraft { get; init; } = true;
 }

@@ -40,4 +40,19 @@ public sealed record EngineSettings
 
     /// <summary>KV cache element type for both K and V (default q8_0; falls back to f16 when the head size forbids it).</summary>
     public KvCacheType KvCache { get; init; } = KvCacheType.Q8_0;
+
+    /// <summary>
+    /// A small model of the same family that drafts tokens for the target to verify (speculative decoding).
+    /// Null: the target decodes alone. A draft whose vocabulary differs from the target's is refused.
+    /// </summary>
+    public string? DraftModelPath { get; init; }
+
+    /// <summary>Most tokens the draft proposes per target pass (default 16, as llama.cpp's --draft-max).</summary>
+    public int DraftMax { get; init; } = 16;
+
+    /// <summary>Fewest drafted tokens worth a batched verification; shorter drafts are dropped (default 0).</summary>
+    public int DraftMin { get; init; }
+
+    /// <summary>The draft stops proposing once its own top probability falls below this (default 0.75, as llama.cpp's --draft-p-min).</summary>
+    public float DraftMinProbability { get; init; } = 0.75f;
 }

@@ -88,6 +88,10 @@ public sealed class LoadedModel : IDisposable
     public LLamaToken[] Tokenize(string text) =>
         text.Length == 0 ? [] : Weights.NativeHandle.Tokenize(text, addBos: false, special: false, Encoding.UTF8);
 
+    /// <summary>Turns tokens back into text, multi-byte characters joined across token boundaries.</summary>
+    public string Detokenize(IReadOnlyList<int> tokens) =>
+        Prompting.TokenText.Decode(this, tokens.Select(t => (LLamaToken)t).ToArray());
+
     /// <summary>Counts the tokens of a text with the model's own tokenizer (what budgets are measured in).</summary>
     public int CountTokens(string text) => Tokenize(text).Length;
 
@@ -100,7 +104,11 @@ public sealed class LoadedModel : IDisposable
     /// <summary>Whether the token ends generation: the vocabulary's own EOS/EOT set or one of the family's stop markers.</summary>
     internal bool IsStop(LLamaToken token) => StopTokens.Contains((int)token) || token.IsEndOfGeneration(Vocab);
 
-    internal bool AddBos => Vocab.ShouldAddBOS && Vocab.BOS is not null;
+    /// <summary>The BOS token a prompt starts with, or null when this vocabulary does not want one.</summary>
+    public int? Bos => Vocab.ShouldAddBOS && Vocab.BOS is { } bos ? (int)bos : null;
+
+    /// <summary>The family's stop markers that exist in this vocabulary, as token ids.</summary>
+    public IReadOnlySet<int> StopTokenIds => StopTokens;
 
     public void Dispose()
     {

@@ -19,7 +19,7 @@ public sealed record FimPrompt(IReadOnlyList<int> Tokens, string Rendered, FimFa
         var template = model.Template;
         var prefixTokens = model.Tokenize(prefix);
         var suffixTokens = template.Layout.Any(p => p.Slot == FimTemplate.Slot.Suffix) ? model.Tokenize(suffix) : [];
-        var markers = template.Layout.Count(p => p.Slot == FimTemplate.Slot.Marker) + (model.AddBos ? 1 : 0);
+        var markers = template.Layout.Count(p => p.Slot == FimTemplate.Slot.Marker) + (model.Bos is null ? 0 : 1);
         var room = Math.Max(0, maxTokens - markers);
 
         var truncated = prefixTokens.Length + suffixTokens.Length > room;
@@ -34,7 +34,7 @@ public sealed record FimPrompt(IReadOnlyList<int> Tokens, string Rendered, FimFa
         var keptSuffix = suffixTokens.AsSpan(0, keepSuffix);
 
         var tokens = new List<int>(markers + keepPrefix + keepSuffix);
-        if (model.AddBos) tokens.Add((int)model.Vocab.BOS!.Value);
+        if (model.Bos is { } bos) tokens.Add(bos);
         foreach (var piece in template.Layout)
         {
             switch (piece.Slot)

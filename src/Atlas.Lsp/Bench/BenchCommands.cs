@@ -9,6 +9,7 @@ internal static class BenchCommands
     {
         var bench = new Command("bench", "Benchmarks that print figures.");
         bench.Subcommands.Add(EngineBench.Create());
+        bench.Subcommands.Add(SpeculativeBench.Create());
         return bench;
     }
 }

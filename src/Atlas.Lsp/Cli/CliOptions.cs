@@ -12,6 +12,10 @@ internal sealed class EngineOptions
     public Option<string> KvCache { get; } = new("--kv-cache") { Description = "KV cache type: q8_0, f16 or q4_0.", DefaultValueFactory = _ => "q8_0" };
     public Option<int?> Threads { get; } = new("--threads") { Description = "CPU threads (default: llama.cpp's choice)." };
     public Option<int> GpuLayers { get; } = new("--gpu-layers") { Description = "Layers to offload to a GPU backend." };
+    public Option<string?> Draft { get; } = new("--draft") { Description = "Path to a draft GGUF model of the same family, for speculative decoding." };
+    public Option<int> DraftMax { get; } = new("--draft-max") { Description = "Most tokens drafted per target pass.", DefaultValueFactory = _ => new EngineSettings { ModelPath = "" }.DraftMax };
+
+    public Option<float> DraftPMin { get; } = new("--draft-p-min") { Description = "The draft stops proposing below this top probability.", DefaultValueFactory = _ => new EngineSettings { ModelPath = "" }.DraftMinProbability };
 
     public void AddTo(Command command)
     {
@@ -20,6 +24,9 @@ internal sealed class EngineOptions
         command.Options.Add(KvCache);
         command.Options.Add(Threads);
         command.Options.Add(GpuLayers);
+        command.Options.Add(Draft);
+        command.Options.Add(DraftMax);
+        command.Options.Add(DraftPMin);
     }
 
     public EngineSettings Read(ParseResult result) => new()
@@ -29,5 +36,8 @@ internal sealed class EngineOptions
         KvCache = KvCachePlan.Parse(result.GetValue(KvCache)!),
         Threads = result.GetValue(Threads),
         GpuLayers = result.GetValue(GpuLayers),
+        DraftModelPath = result.GetValue(Draft),
+        DraftMax = result.GetValue(DraftMax),
+        DraftMinProbability = result.GetValue(DraftPMin),
     };
 }

@@ -1,0 +1,26 @@
+namespace Atlas.Engine.Decoding;
+
+/// <summary>
+/// Produces the target model's greedy tokens one step at a time. A step may yield more than one token
+/// (speculative decoding), but every token it yields is the target's own greedy choice.
+/// </summary>
+internal interface ITokenDecoder
+{
+    /// <summary>Evaluates the prompt (reusing the KV cache) and computes the first <see cref="Pending"/> token.</summary>
+    (int Reused, int Evaluated) Start(IReadOnlyList<int> prompt, CancellationToken cancellationToken);
+
+    /// <summary>The target's next greedy token, not yet in its KV cache.</summary>
+    int Pending { get; }
+
+    /// <summary>Room left in the target's context.</summary>
+    int Room { get; }
+
+    /// <summary>
+    /// Decodes <see cref="Pending"/>, and returns the further tokens the target accepted in the same pass
+    /// (none without a draft); <see cref="Pending"/> is then the token after them.
+    /// </summary>
+    IReadOnlyList<int> Advance(CancellationToken cancellationToken);
+
+    /// <summary>Draft statistics so far.</summary>
+    (int Drafted, int Accepted, int TargetPasses) Statistics { get; }
+}

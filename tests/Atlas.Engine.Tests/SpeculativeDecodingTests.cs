@@ -1,0 +1,212 @@
+using Atlas.TestModels;
+
+namespace Atlas.Engine.Tests;
+
+/// <summary>
+/// Speculative decoding's invariant: with greedy decoding the output is token for token the target's own,
+/// whatever the draft proposes. Checked as a property over many prompts and target/draft pairs that agree
+/// always, often and rarely, and at the edges (stops inside an accepted run, cancellation, a full context).
+/// </summary>
+public sealed class SpeculativeDecodingTests
+{
+    private static readonly SyntheticModelSpec Target = new() { Seed = 11 };
+
+    /// <summary>Drafts from always agreeing (the target itself) to rarely agreeing (heavy noise).</summary>
+    public static TheoryData<string, float> Drafts => new()
+    {
+        { "the target itself", 0f },
+        { "a lightly perturbed target", 0.05f },
+        { "a heavily perturbed target", 1.0f },
+    };
+
+    private static readonly string[] Prompts =
+    [
+        "public static int Main(string[] args)\n{\n",
+        "def parse(line):\n    ",
+        "switch (code)\n{\n    case 200: return \"OK\";\n    case 201: return \"Created\";\n    case",
+        "ELEMENTS = [\n    (\"H\", \"Hydrogen\", 1),\n    (\"He\", \"Helium\", 2),\n",
+        "// 日本語のコメント 🎉\nconst x = ",
+        "SELECT name, price FROM items WHERE",
+        "for (int i = 0; i < n; i++) {\n",
+        "#include <stdio.h>\nint main(void) {\n",
+        "<html>\n  <body>\n",
+        "fn main() {\n    let v: Vec<i32> = ",
+        "import numpy as np\nx = np.",
+        "class Stack<T> { private T[] items; public void Push(",
+    ];
+
+    private static string DraftFor(float noise) =>
+        SyntheticModel.GetOrCreate(Target with { NoiseSeed = 99, NoiseScale = noise });
+
+    private static Task<CompletionEngine> LoadPair(float noise, int draftMax = 8, int contextSize = 1024) =>
+        CompletionEngine.LoadAsync(Models.Settings(SyntheticModel.GetOrCreate(Target), contextSize) with
+        {
+            DraftModelPath = DraftFor(noise),
+            DraftMax = draftMax,
+            // Draft whenever possible: the invariant must hold for every proposal, not just confident ones.
+            DraftMinProbability = 0f,
+        });
+
+    [Theory]
+    [MemberData(nameof(Drafts))]
+    public async Task Greedy_output_is_identical_to_the_target_alone_for_every_prompt(string draft, float noise)
+    {
+        using var engine = await LoadPair(noise);
+        Assert.True(engine.HasDraft, draft);
+        var drafted = 0;
+        var accepted = 0;
+        foreach (var prefix in Prompts)
+        {
+            var request = new CompletionRequest { Prefix = prefix, Suffix = "\n}\n", MaxTokens = 40, TimeBudget = TimeSpan.FromMinutes(5) };
+            var alone = await engine.CompleteAsync(request with { UseDraft = false });
+            var speculative = await engine.CompleteAsync(request);
+
+            Assert.Equal(alone.Tokens, speculative.Tokens);
+            Assert.Equal(alone.Text, speculative.Text);
+            Assert.Equal(alone.StopReason, speculative.StopReason);
+            Assert.Equal(0, alone.Timings.Drafted);
+            drafted += speculative.Timings.Drafted;
+            accepted += speculative.Timings.DraftAccepted;
+        }
+        Assert.True(drafted > 0);
+        if (noise == 0) Assert.Equal(drafted, accepted);
+        if (noise >= 1) Assert.True(accepted < drafted, "a heavily perturbed draft should be rejected at least sometimes");
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    [InlineData(16)]
+    public async Task Any_draft_length_gives_the_same_output(int draftMax)
+    {
+        using var engine = await LoadPair(0.05f, draftMax);
+        foreach (var prefix in Prompts.Take(4))
+        {
+            var request = new CompletionRequest { Prefix = prefix, MaxTokens = 30, TimeBudget = TimeSpan.FromMinutes(5) };
+            Assert.Equal((await engine.CompleteAsync(request with { UseDraft = false })).Tokens, (await engine.CompleteAsync(request)).Tokens);
+        }
+    }
+
+    [Fact]
+    public async Task A_draft_that_is_the_target_is_always_accepted_and_needs_fewer_target_passes()
+    {
+        using var engine = await LoadPair(0f, draftMax: 8);
+        var completion = await engine.CompleteAsync(new CompletionRequest { Prefix = Prompts[2], MaxTokens = 40, TimeBudget = TimeSpan.FromMinutes(5) });
+
+        Assert.Equal(1.0, completion.Timings.AcceptanceRate);
+        Assert.True(completion.Timings.TokensPerTargetPass > 2, $"{completion.Timings.TokensPerTargetPass} tokens per pass");
+    }
+
+    [Theory]
+    [InlineData(7)]   // the cap falls inside an accepted run
+    [InlineData(8)]
+    [InlineData(9)]
+    public async Task Max_tokens_inside_an_accepted_run_stops_exactly_there(int maxTokens)
+    {
+        using var engine = await LoadPair(0f, draftMax: 8);
+        var request = new CompletionRequest { Prefix = Prompts[3], MaxTokens = maxTokens, TimeBudget = TimeSpan.FromMinutes(5) };
+        var alone = await engine.CompleteAsync(request with { UseDraft = false });
+        var speculative = await engine.CompleteAsync(request);
+        Assert.Equal(alone.Tokens, speculative.Tokens);
+        Assert.Equal(alone.StopReason, speculative.StopReason);
+    }
+
+    [Fact]
+    public async Task Single_line_mode_stops_at_the_same_end_of_line()
+    {
+        using var engine = await LoadPair(0.05f);
+        foreach (var prefix in Prompts)
+        {
+            var request = new CompletionRequest { Prefix = prefix, MaxTokens = 40, SingleLine = true, TimeBudget = TimeSpan.FromMinutes(5) };
+            var alone = await engine.CompleteAsync(request with { UseDraft = false });
+            var speculative = await engine.CompleteAsync(request);
+            Assert.Equal(alone.Text, speculative.Text);
+            Assert.Equal(alone.StopReason, speculative.StopReason);
+        }
+    }
+
+    [Fact]
+    public async Task End_of_generation_inside_a_draft_ends_the_answer_as_the_target_alone_would()
+    {
+        // Find the 6th token the target generates, then make that token the vocabulary's EOS in copies of both
+        // models (same weights): the target now stops exactly there, in the middle of an accepted draft run.
+        string eosTarget, eosDraft;
+        var request = new CompletionRequest { Prefix = Prompts[2], MaxTokens = 40, TimeBudget = TimeSpan.FromMinutes(5) };
+        using (var plain = await LoadPair(0f))
+        {
+            var tokens = (await plain.CompleteAsync(request with { UseDraft = false })).Tokens;
+            var eos = tokens[5];
+            Assert.DoesNotContain(eos, tokens.Take(5));
+            eosTarget = SyntheticModel.GetOrCreate(Target with { EosTokenId = eos });
+            eosDraft = SyntheticModel.GetOrCreate(Target with { EosTokenId = eos, NoiseSeed = 99, NoiseScale = 0f });
+        }
+        using var engine = await CompletionEngine.LoadAsync(Models.Settings(eosTarget) with { DraftModelPath = eosDraft, DraftMax = 8, DraftMinProbability = 0f });
+        Assert.True(engine.HasDraft);
+
+        var alone = await engine.CompleteAsync(request with { UseDraft = false });
+        var speculative = await engine.CompleteAsync(request);
+
+        Assert.Equal(StopReason.EndOfGeneration, alone.StopReason);
+        Assert.Equal(5, alone.Tokens.Count);
+        Assert.Equal(alone.Tokens, speculative.Tokens);
+        Assert.Equal(StopReason.EndOfGeneration, speculative.StopReason);
+    }
+
+    [Fact]
+    public async Task Cancellation_mid_verification_stops_within_one_token_and_the_next_request_is_unharmed()
+    {
+        using var engine = await LoadPair(0f, draftMax: 8);
+        using var cancel = new CancellationTokenSource();
+        var seen = 0;
+        var request = new CompletionRequest
+        {
+            Prefix = Prompts[0], MaxTokens = 100, TimeBudget = TimeSpan.FromMinutes(5),
+            // Token 5 arrives inside an accepted run of 8: the rest of the run must not be reported.
+            OnToken = (count, _) => { seen = count; if (count == 5) cancel.Cancel(); },
+        };
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => engine.CompleteAsync(request, cancel.Token));
+        Assert.Equal(5, seen);
+
+        var plain = new CompletionRequest { Prefix = Prompts[0], MaxTokens = 20, TimeBudget = TimeSpan.FromMinutes(5) };
+        Assert.Equal((await engine.CompleteAsync(plain with { UseDraft = false })).Tokens, (await engine.CompleteAsync(plain)).Tokens);
+    }
+
+    [Fact]
+    public async Task A_nearly_full_context_clips_the_draft_and_output_stays_identical()
+    {
+        using var engine = await LoadPair(0f, draftMax: 16, contextSize: 128);
+        var request = new CompletionRequest { Prefix = string.Concat(Enumerable.Repeat(Prompts[2], 8)), MaxTokens = 120, TimeBudget = TimeSpan.FromMinutes(5) };
+        var alone = await engine.CompleteAsync(request with { UseDraft = false });
+        var speculative = await engine.CompleteAsync(request);
+
+        Assert.Equal(alone.Tokens, speculative.Tokens);
+        Assert.Equal(alone.StopReason, speculative.StopReason);
+        // llama.cpp may round the context up; what counts is the size the engine really has.
+        Assert.Equal(engine.Info.ContextSize, engine.BuildPrompt(request).Tokens.Count + request.MaxTokens);
+        Assert.True(engine.BuildPrompt(request).Tokens.Count + speculative.Tokens.Count <= engine.Info.ContextSize);
+    }
+
+    [Fact]
+    public async Task A_draft_with_another_vocabulary_is_refused_and_the_target_serves_alone()
+    {
+        var target = SyntheticModel.GetOrCreate(Target with { Fim = FimTokens.Qwen });
+        var draft = SyntheticModel.GetOrCreate(Target with { Fim = FimTokens.StarCoder });
+        using var engine = await CompletionEngine.LoadAsync(Models.Settings(target) with { DraftModelPath = draft });
+
+        Assert.False(engine.HasDraft);
+        Assert.Contains("vocabulary", engine.DraftProblem);
+        Assert.Contains(draft, engine.DraftProblem);
+        var completion = await engine.CompleteAsync(new CompletionRequest { Prefix = "int x = ", MaxTokens = 4 });
+        Assert.NotEmpty(completion.Tokens);
+        Assert.Equal(0, completion.Timings.Drafted);
+    }
+
+    [Fact]
+    public async Task A_missing_draft_file_is_reported_and_the_target_serves_alone()
+    {
+        using var engine = await CompletionEngine.LoadAsync(Models.Settings(Models.Tiny) with { DraftModelPath = "/nonexistent/draft.gguf" });
+        Assert.False(engine.HasDraft);
+        Assert.Contains("/nonexistent/draft.gguf", engine.DraftProblem);
+        Assert.NotEmpty((await engine.CompleteAsync(new CompletionRequest { Prefix = "x", MaxTokens = 2 })).Tokens);
+    }
+}

@@ -1,0 +1,110 @@
+using Atlas.TestModels.Gguf;
+
+namespace Atlas.TestModels;
+
+/// <summary>Which model family's fill-in-the-middle tokens a synthetic model gets (see <see cref="FimVocabulary"/>).</summary>
+public enum FimTokens
+{
+    None,
+    Qwen,
+    StarCoder,
+    CodeLlama,
+    DeepSeek,
+    Codestral,
+}
+
+/// <summary>
+/// The shape and content of a synthetic llama-architecture model. Equal specs produce byte-identical files, which
+/// is what lets <see cref="SyntheticModel.GetOrCreate"/> cache them. The defaults make a small model (about 35 MB
+/// in F16, most of it the two 32,000-row vocabulary matrices) whose head size is 64, so every KV cache type
+/// llama.cpp offers, q8_0 included, works with it.
+/// </summary>
+public sealed record SyntheticModelSpec
+{
+    private readonly int? _kvHeadCount;
+
+    public int EmbeddingLength { get; init; } = 256;
+
+    public int HeadCount { get; init; } = 4;
+
+    /// <summary>Grouped-query attention's KV heads; defaults to <see cref="HeadCount"/> (plain multi-head attention).</summary>
+    public int KvHeadCount
+    {
+        get => _kvHeadCount ?? HeadCount;
+        init => _kvHeadCount = value;
+    }
+
+    public int LayerCount { get; init; } = 2;
+
+    public int FeedForwardLength { get; init; } = 512;
+
+    /// <summary>The training context the model claims (llama.context_length); a context may be created smaller.</summary>
+    public int ContextLength { get; init; } = 32768;
+
+    /// <summary>Seeds every weight. Two specs differing only in Seed are unrelated models with the same tokenizer.</summary>
+    public int Seed { get; init; } = 1;
+
+    public FimTokens Fim { get; init; } = FimTokens.None;
+
+    /// <summary>
+    /// With <see cref="NoiseScale"/>, makes a "draft" of the <see cref="Seed"/> model: every weight matrix becomes
+    /// W + NoiseScale * N, where N is drawn from this seed with W's own scale. So NoiseScale is relative: 0 gives the
+    /// target's exact weights, 0.05 a draft that mostly agrees with it, 1 one that rarely does.
+    /// </summary>
+    public int? NoiseSeed { get; init; }
+
+    public float NoiseScale { get; init; }
+
+    /// <summary>
+    /// Overrides tokenizer.ggml.eos_token_id, so any chosen token ends generation (llama.cpp counts EOS as
+    /// end-of-generation); null keeps the donor's EOS. Must be an id in the final vocabulary.
+    /// </summary>
+    public int? EosTokenId { get; init; }
+
+    /// <summary>
+    /// Renames this token to <see cref="SyntheticModel.NewlineTokenText"/>, a text that ends in a line break, keeping
+    /// every weight: the model's greedy output is unchanged, but wherever it emits this token the line breaks.
+    /// Tests use it to put an end of line exactly where they want one.
+    /// </summary>
+    public int? NewlineTokenId { get; init; }
+
+    /// <summary>F16 (default, half the size) or F32 for the weight matrices; norms are always F32, as llama.cpp expects.</summary>
+    public GgmlType WeightType { get; init; } = GgmlType.F16;
+
+    /// <summary>The GGUF whose tokenizer is copied; null means the shared llama-2-tiny-random.gguf (see <see cref="SharedModels"/>).</summary>
+    public string? DonorPath { get; init; }
+
+    public int HeadSize => EmbeddingLength / HeadCount;
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first field llama.cpp could not load or we cannot write.</summary>
+    public void Validate()
+    {
+        Positive(EmbeddingLength, nameof(EmbeddingLength));
+        Positive(HeadCount, nameof(HeadCount));
+        Positive(KvHeadCount, nameof(KvHeadCount));
+        Positive(LayerCount, nameof(LayerCount));
+        Positive(FeedForwardLength, nameof(FeedForwardLength));
+        Positive(ContextLength, nameof(ContextLength));
+        if (EmbeddingLength % HeadCount != 0)
+            throw new ArgumentException($"{nameof(EmbeddingLength)} {EmbeddingLength} is not a multiple of {nameof(HeadCount)} {HeadCount}.");
+        if (HeadSize % 2 != 0)
+            throw new ArgumentException($"Head size {HeadSize} must be even for rotary embeddings.");
+        if (HeadCount % KvHeadCount != 0)
+            throw new ArgumentException($"{nameof(HeadCount)} {HeadCount} is not a multiple of {nameof(KvHeadCount)} {KvHeadCount}.");
+        if (WeightType is not (GgmlType.F32 or GgmlType.F16))
+            throw new ArgumentException($"{nameof(WeightType)} must be F32 or F16, not {WeightType}.");
+        if (!float.IsFinite(NoiseScale) || NoiseScale < 0)
+            throw new ArgumentException($"{nameof(NoiseScale)} must be a finite number >= 0, not {NoiseScale}.");
+        if (NewlineTokenId < 0)
+            throw new ArgumentException($"{nameof(NewlineTokenId)} must be a token id, not {NewlineTokenId}.");
+        if (EosTokenId < 0)
+            throw new ArgumentException($"{nameof(EosTokenId)} must be a token id, not {EosTokenId}.");
+        if (NoiseScale != 0 && NoiseSeed is null)
+            throw new ArgumentException($"{nameof(NoiseScale)} {NoiseScale} needs a {nameof(NoiseSeed)} to draw the noise from.");
+    }
+
+    private static void Positive(int value, string name)
+    {
+        if (value <= 0) throw new ArgumentException($"{name} must be positive, not {value}.");
+    }
+}
