@@ -29,8 +29,13 @@ public sealed record EngineSettings
     /// <summary>Context window in tokens (default 8192). Prompts longer than this are cut, oldest prefix first.</summary>
     public int ContextSize { get; init; } = DefaultContextSize;
 
-    /// <summary>CPU threads for decoding; null lets llama.cpp choose (the number of physical cores).</summary>
+    /// <summary>
+    /// CPU threads for decoding; null means every logical processor (LLamaSharp alone would take half of them,
+    /// which leaves a 2-core machine decoding on one).
+    /// </summary>
     public int? Threads { get; init; }
+
+    internal int EffectiveThreads => Threads is > 0 ? Threads.Value : Environment.ProcessorCount;
 
     /// <summary>Layers offloaded to a GPU. Honoured by a GPU backend (Cuda12); harmless on the CPU backend.</summary>
     public int GpuLayers { get; init; }

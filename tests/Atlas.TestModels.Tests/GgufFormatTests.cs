@@ -139,13 +139,33 @@ public sealed class GgufFormatTests : IDisposable
     }
 
     [Fact]
+    public void Q8_0_blocks_hold_a_half_scale_and_the_rounded_quotients()
+    {
+        var writer = new GgufWriter();
+        writer.AddTensor("q", GgmlType.Q8_0, [32], static (first, values) =>
+        {
+            for (var i = 0; i < values.Length; i++) values[i] = (first + i - 16) / 4f;
+        });
+        using var stream = new MemoryStream();
+        writer.Write(stream);
+        var file = GgufReader.Read(new MemoryStream(stream.ToArray()));
+        var data = stream.ToArray().AsSpan((int)file.DataOffset, 34);
+
+        // max |x| is 4 (x = -16/4), so d = 4/127 and x = i/4 - 4 quantizes to round(x * 127/4).
+        Assert.Equal((Half)(4f / 127f), System.Runtime.InteropServices.MemoryMarshal.Read<Half>(data));
+        for (var i = 0; i < 32; i++)
+            Assert.Equal((sbyte)MathF.Round((i - 16) / 4f * (127f / 4f)), (sbyte)data[2 + i]);
+    }
+
+    [Fact]
     public void The_writer_refuses_what_would_make_a_bad_file()
     {
         var writer = new GgufWriter();
         writer.AddMetadata("a", GgufValue.Of(1));
         Assert.Throws<ArgumentException>(() => writer.AddMetadata("a", GgufValue.Of(2)));
         Assert.Throws<ArgumentException>(() => writer.AddMetadata(GgufFormat.AlignmentKey, GgufValue.Of(64u)));
-        Assert.Throws<ArgumentException>(() => writer.AddTensor("q", GgmlType.Q8_0, [32], (_, _) => { }));
+        Assert.Throws<ArgumentException>(() => writer.AddTensor("q", GgmlType.Q4_0, [32], (_, _) => { }));
+        Assert.Throws<ArgumentException>(() => writer.AddTensor("r", GgmlType.Q8_0, [48], (_, _) => { }));
         Assert.Throws<ArgumentException>(() => writer.AddTensor("z", GgmlType.F32, [0], (_, _) => { }));
         Assert.Throws<ArgumentOutOfRangeException>(() => new GgufWriter(alignment: 24));
     }

@@ -160,6 +160,21 @@ public sealed class LlamaCppLoadingTests
         Assert.Equal(8, Llama.Greedy(path, "hello", 8).Count);
     }
 
+    [Fact]
+    public void A_q8_0_weight_model_loads_and_stays_close_to_its_f16_twin()
+    {
+        var f16 = SyntheticModel.GetOrCreate(new SyntheticModelSpec { Seed = 21 });
+        var q8 = SyntheticModel.GetOrCreate(new SyntheticModelSpec { Seed = 21, WeightType = GgmlType.Q8_0 });
+        using (var weights = Llama.Load(q8)) Assert.Equal("7", weights.Metadata["general.file_type"]);
+
+        var a = Logits(f16, "int main(void) {");
+        var b = Logits(q8, "int main(void) {");
+        Assert.All(b, v => Assert.True(float.IsFinite(v)));
+        // 8-bit weights perturb the logits by a small fraction of their spread.
+        var spread = a.Select(Math.Abs).Average();
+        Assert.InRange(MeanAbsoluteDifference(a, b), 1e-6, 0.1 * spread);
+    }
+
     private static float[] Logits(string path, string prompt)
     {
         var parameters = Llama.Parameters(path);

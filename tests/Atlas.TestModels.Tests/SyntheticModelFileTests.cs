@@ -135,7 +135,8 @@ public sealed class SyntheticModelFileTests : IDisposable
         Assert.Throws<ArgumentException>(() => SyntheticModel.Write(new SyntheticModelSpec { EmbeddingLength = 100, HeadCount = 3 }, Path.Combine(_dir, "x.gguf")));
         Assert.Throws<ArgumentException>(() => SyntheticModel.Write(new SyntheticModelSpec { KvHeadCount = 3 }, Path.Combine(_dir, "x.gguf")));
         Assert.Throws<ArgumentException>(() => SyntheticModel.Write(new SyntheticModelSpec { NoiseScale = 0.5f }, Path.Combine(_dir, "x.gguf")));
-        Assert.Throws<ArgumentException>(() => SyntheticModel.Write(new SyntheticModelSpec { WeightType = GgmlType.Q8_0 }, Path.Combine(_dir, "x.gguf")));
+        Assert.Throws<ArgumentException>(() => SyntheticModel.Write(new SyntheticModelSpec { WeightType = GgmlType.Q4_0 }, Path.Combine(_dir, "x.gguf")));
+        Assert.Throws<ArgumentException>(() => SyntheticModel.Write(new SyntheticModelSpec { WeightType = GgmlType.Q8_0, FeedForwardLength = 500 }, Path.Combine(_dir, "x.gguf")));
         Assert.False(File.Exists(Path.Combine(_dir, "x.gguf")));
     }
 

@@ -24,8 +24,10 @@ internal static class Program
           --fim FAMILY        none|qwen|starcoder|codellama|deepseek|codestral (default none)
           --noise-seed N      make a draft: the --seed model plus noise drawn from this seed...
           --noise-scale F     ...scaled by F relative to each weight's scale (0 = identical)
-          --weights TYPE      f16|f32 (default f16)
+          --weights TYPE      f16|f32|q8_0 (default f16; q8_0 is what real models ship as, and fast on CPU)
           --eos ID            make token ID the end-of-sequence token (default: the donor's)
+          --damp-from N       layers from N on write a damped share into the residual stream...
+          --damping F         ...scaled by F (a model with --layers N and the same seed is then its draft)
           --donor PATH        GGUF to copy the tokenizer from (default shared/models/llama-2-tiny-random.gguf)
         """;
 
@@ -79,6 +81,8 @@ internal static class Program
                 "--noise-scale" => spec with { NoiseScale = float.Parse(value, CultureInfo.InvariantCulture) },
                 "--weights" => spec with { WeightType = Enum.Parse<GgmlType>(value, ignoreCase: true) },
                 "--eos" => spec with { EosTokenId = Int(name, value) },
+                "--damp-from" => spec with { DampedFromLayer = Int(name, value) },
+                "--damping" => spec with { LayerDamping = float.Parse(value, CultureInfo.InvariantCulture) },
                 "--donor" => spec with { DonorPath = value },
                 _ => throw new ArgumentException($"Unknown option {name}."),
             };

@@ -99,6 +99,7 @@ public static class SyntheticModel
             BitConverter.SingleToInt32Bits(spec.NoiseScale), spec.WeightType,
             spec.EosTokenId?.ToString(CultureInfo.InvariantCulture) ?? "-",
             spec.NewlineTokenId?.ToString(CultureInfo.InvariantCulture) ?? "-",
+            spec.DampedFromLayer?.ToString(CultureInfo.InvariantCulture) ?? "-", BitConverter.SingleToInt32Bits(spec.LayerDamping),
             donor.FullName, donor.Length, donor.LastWriteTimeUtc.Ticks);
         var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(identity)))[..32];
         return Path.Combine(CacheDirectory, hash + ".gguf");
@@ -132,8 +133,8 @@ public static class SyntheticModel
     {
         writer.AddMetadata("general.architecture", GgufValue.Of("llama"));
         writer.AddMetadata("general.name", GgufValue.Of("atlas-synthetic"));
-        // llama_ftype: 0 = all F32, 1 = mostly F16 (the norms stay F32 either way).
-        writer.AddMetadata("general.file_type", GgufValue.Of(spec.WeightType == GgmlType.F16 ? 1u : 0u));
+        // llama_ftype: 0 = all F32, 1 = mostly F16, 7 = mostly Q8_0 (the norms stay F32 either way).
+        writer.AddMetadata("general.file_type", GgufValue.Of(spec.WeightType switch { GgmlType.F16 => 1u, GgmlType.Q8_0 => 7u, _ => 0u }));
         writer.AddMetadata("llama.vocab_size", GgufValue.Of((uint)vocabularySize));
         writer.AddMetadata("llama.context_length", GgufValue.Of((uint)spec.ContextLength));
         writer.AddMetadata("llama.embedding_length", GgufValue.Of((uint)spec.EmbeddingLength));
@@ -165,15 +166,16 @@ public static class SyntheticModel
         for (var layer = 0; layer < spec.LayerCount; layer++)
         {
             var blk = $"blk.{layer}.";
+            var damping = layer >= (spec.DampedFromLayer ?? int.MaxValue) ? spec.LayerDamping : 1f;
             Norm(blk + "attn_norm.weight");
             Matrix(blk + "attn_q.weight", embd, embd, FanIn(embd));
             Matrix(blk + "attn_k.weight", embd, kv, FanIn(embd));
             Matrix(blk + "attn_v.weight", embd, kv, FanIn(embd));
-            Matrix(blk + "attn_output.weight", embd, embd, FanIn(embd));
+            Matrix(blk + "attn_output.weight", embd, embd, damping * FanIn(embd));
             Norm(blk + "ffn_norm.weight");
             Matrix(blk + "ffn_gate.weight", embd, ff, FanIn(embd));
             Matrix(blk + "ffn_up.weight", embd, ff, FanIn(embd));
-            Matrix(blk + "ffn_down.weight", ff, embd, FanIn(ff));
+            Matrix(blk + "ffn_down.weight", ff, embd, damping * FanIn(ff));
         }
         Norm("output_norm.weight");
         Matrix("output.weight", embd, vocab, OutputHeadGain * FanIn(embd));

@@ -68,6 +68,17 @@ public sealed record SyntheticModelSpec
     /// </summary>
     public int? NewlineTokenId { get; init; }
 
+    /// <summary>
+    /// With <see cref="LayerDamping"/>: layers from this index on write only a damped share into the residual
+    /// stream (their attention output and feed-forward down projections are scaled). Weights are keyed by tensor name,
+    /// so a model with the same seed and <c>LayerCount = DampedFromLayer</c> is this model's first layers exactly: a
+    /// cheap draft that agrees with its target often but not always, as a small sibling model does.
+    /// </summary>
+    public int? DampedFromLayer { get; init; }
+
+    /// <summary>The scale of the damped layers' output projections (1 = not damped).</summary>
+    public float LayerDamping { get; init; } = 1f;
+
     /// <summary>F16 (default, half the size) or F32 for the weight matrices; norms are always F32, as llama.cpp expects.</summary>
     public GgmlType WeightType { get; init; } = GgmlType.F16;
 
@@ -91,10 +102,14 @@ public sealed record SyntheticModelSpec
             throw new ArgumentException($"Head size {HeadSize} must be even for rotary embeddings.");
         if (HeadCount % KvHeadCount != 0)
             throw new ArgumentException($"{nameof(HeadCount)} {HeadCount} is not a multiple of {nameof(KvHeadCount)} {KvHeadCount}.");
-        if (WeightType is not (GgmlType.F32 or GgmlType.F16))
-            throw new ArgumentException($"{nameof(WeightType)} must be F32 or F16, not {WeightType}.");
+        if (WeightType is not (GgmlType.F32 or GgmlType.F16 or GgmlType.Q8_0))
+            throw new ArgumentException($"{nameof(WeightType)} must be F32, F16 or Q8_0, not {WeightType}.");
+        if (WeightType == GgmlType.Q8_0 && (EmbeddingLength % 32 != 0 || FeedForwardLength % 32 != 0))
+            throw new ArgumentException("Q8_0 weights need an embedding and feed-forward length that are multiples of 32.");
         if (!float.IsFinite(NoiseScale) || NoiseScale < 0)
             throw new ArgumentException($"{nameof(NoiseScale)} must be a finite number >= 0, not {NoiseScale}.");
+        if (!float.IsFinite(LayerDamping) || LayerDamping < 0)
+            throw new ArgumentException($"{nameof(LayerDamping)} must be a finite number >= 0, not {LayerDamping}.");
         if (NewlineTokenId < 0)
             throw new ArgumentException($"{nameof(NewlineTokenId)} must be a token id, not {NewlineTokenId}.");
         if (EosTokenId < 0)

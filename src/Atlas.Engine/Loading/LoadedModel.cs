@@ -146,8 +146,8 @@ public sealed class LoadedModel : IDisposable
         GpuLayerCount = settings.GpuLayers,
         BatchSize = (uint)settings.BatchSize,
         UBatchSize = (uint)settings.BatchSize,
-        Threads = settings.Threads,
-        BatchThreads = settings.Threads,
+        Threads = settings.EffectiveThreads,
+        BatchThreads = settings.EffectiveThreads,
         // Quantized V needs flash attention; it is also the faster path on CPU.
         FlashAttention = true,
     };

@@ -48,10 +48,12 @@ public sealed class GgufWriter
     /// <param name="shape">ggml order: shape[0] is the contiguous (input) dimension; 1 to 4 dimensions.</param>
     public void AddTensor(string name, GgmlType type, IReadOnlyList<ulong> shape, TensorFill fill)
     {
-        if (type is not (GgmlType.F32 or GgmlType.F16))
-            throw new ArgumentException($"Only F32 and F16 tensors can be written, not {type}.", nameof(type));
+        if (type is not (GgmlType.F32 or GgmlType.F16 or GgmlType.Q8_0))
+            throw new ArgumentException($"Only F32, F16 and Q8_0 tensors can be written, not {type}.", nameof(type));
         if (shape.Count is < 1 or > 4 || shape.Any(n => n == 0))
             throw new ArgumentException($"Tensor '{name}' needs 1 to 4 non-zero dimensions.", nameof(shape));
+        if (shape[0] % (ulong)BlockLayout(type).Elements != 0)
+            throw new ArgumentException($"Tensor '{name}' of type {type} needs rows that are a multiple of {BlockLayout(type).Elements}.", nameof(shape));
         if (!_tensorNames.Add(name))
             throw new ArgumentException($"Tensor '{name}' was already added.", nameof(name));
         _tensors.Add(new PendingTensor(name, type, [.. shape], fill));
@@ -115,11 +117,12 @@ public sealed class GgufWriter
             foreach (var tensor in _tensors)
             {
                 var total = (long)tensor.ElementCount;
-                var elementSize = tensor.Type == GgmlType.F16 ? 2 : 4;
+                var (blockElements, blockBytes) = BlockLayout(tensor.Type);
                 for (long first = 0; first < total; first += ChunkElements)
                 {
                     var count = (int)Math.Min(ChunkElements, total - first);
-                    var sliceLength = (count + slices - 1) / slices;
+                    // Slices hold whole quantization blocks.
+                    var sliceLength = ((count + slices - 1) / slices + blockElements - 1) / blockElements * blockElements;
                     var chunkStart = first;
                     // Generation dominates the cost; the slices of one chunk fill in parallel, then it is written in order.
                     Parallel.For(0, slices, s =>
@@ -129,9 +132,9 @@ public sealed class GgufWriter
                         if (length <= 0) return;
                         var values = floats.AsSpan(start, length);
                         tensor.Fill(chunkStart + start, values);
-                        Encode(tensor.Type, values, bytes.AsSpan(start * elementSize, length * elementSize));
+                        Encode(tensor.Type, values, bytes.AsSpan(start / blockElements * blockBytes, length / blockElements * blockBytes));
                     });
-                    stream.Write(bytes, 0, count * elementSize);
+                    stream.Write(bytes, 0, count / blockElements * blockBytes);
                 }
                 var padding = (int)(GgufFormat.AlignUp(tensor.ByteCount, Alignment) - tensor.ByteCount);
                 if (padding > 0) stream.Write(new byte[padding]);
@@ -144,15 +147,47 @@ public sealed class GgufWriter
         }
     }
 
+    /// <summary>How many elements a storage block holds and how many bytes it takes (1 element for the float types).</summary>
+    internal static (int Elements, int Bytes) BlockLayout(GgmlType type) => type switch
+    {
+        GgmlType.F32 => (1, 4),
+        GgmlType.F16 => (1, 2),
+        // q8_0: a half-precision scale, then 32 signed bytes.
+        GgmlType.Q8_0 => (32, 34),
+        _ => throw new ArgumentException($"No writer for {type}."),
+    };
+
     private static void Encode(GgmlType type, ReadOnlySpan<float> values, Span<byte> destination)
     {
-        if (type == GgmlType.F32)
+        switch (type)
         {
-            MemoryMarshal.AsBytes(values).CopyTo(destination);
-            return;
+            case GgmlType.F32:
+                MemoryMarshal.AsBytes(values).CopyTo(destination);
+                return;
+            case GgmlType.F16:
+                var halves = MemoryMarshal.Cast<byte, Half>(destination);
+                for (var i = 0; i < values.Length; i++) halves[i] = (Half)values[i];
+                return;
+            default:
+                EncodeQ8_0(values, destination);
+                return;
         }
-        var halves = MemoryMarshal.Cast<byte, Half>(destination);
-        for (var i = 0; i < values.Length; i++) halves[i] = (Half)values[i];
+    }
+
+    /// <summary>ggml's q8_0: per block of 32, d = max|x| / 127 and q = round(x / d), as quantize_row_q8_0_ref does.</summary>
+    private static void EncodeQ8_0(ReadOnlySpan<float> values, Span<byte> destination)
+    {
+        for (int block = 0, b = 0; block < values.Length; block += 32, b += 34)
+        {
+            var x = values.Slice(block, 32);
+            var amax = 0f;
+            foreach (var v in x) amax = MathF.Max(amax, MathF.Abs(v));
+            var d = amax / 127f;
+            var inverse = d != 0 ? 1f / d : 0f;
+            MemoryMarshal.Write(destination.Slice(b, 2), (Half)d);
+            for (var i = 0; i < 32; i++)
+                destination[b + 2 + i] = (byte)(sbyte)MathF.Round(x[i] * inverse);
+        }
     }
 
     private void WritePadding(BinaryWriter output, ref long written)
@@ -228,6 +263,6 @@ public sealed class GgufWriter
     {
         public ulong ElementCount => Shape.Aggregate(1UL, (a, n) => a * n);
 
-        public ulong ByteCount => ElementCount * (Type == GgmlType.F16 ? 2UL : 4UL);
+        public ulong ByteCount => ElementCount / (ulong)BlockLayout(Type).Elements * (ulong)BlockLayout(Type).Bytes;
     }
 }
