@@ -142,9 +142,11 @@ public sealed class CompletionEngine : IDisposable
     private Completion Generate(CompletionRequest request, double queueMs, CancellationToken cancellationToken)
     {
         var prompt = BuildPrompt(request);
-        ITokenDecoder decoder = request.UseDraft && _draftSession is not null
+        var sampler = new TokenSampler(request.Temperature, request.Seed);
+        // Drafting only ever matches a greedy target, so sampling decodes with the target alone.
+        ITokenDecoder decoder = request.UseDraft && sampler.IsGreedy && _draftSession is not null
             ? new SpeculativeDecoder(_session, _draftSession, _model.Settings)
-            : new TargetDecoder(_session);
+            : new TargetDecoder(_session, sampler);
         var clock = Stopwatch.StartNew();
         var (reused, evaluated) = decoder.Start(prompt.Tokens, cancellationToken);
         var promptMs = clock.Elapsed.TotalMilliseconds;

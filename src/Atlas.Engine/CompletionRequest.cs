@@ -33,6 +33,15 @@ public sealed record CompletionRequest
     /// </summary>
     public Action<int, string>? OnToken { get; init; }
 
+    /// <summary>
+    /// 0 (default): greedy, reproducible, and eligible for speculative decoding. Above 0: seeded top-k sampling at
+    /// this temperature, for callers that want several different candidates.
+    /// </summary>
+    public float Temperature { get; init; }
+
+    /// <summary>Seeds sampling when <see cref="Temperature"/> is above 0, so a candidate can be reproduced.</summary>
+    public int Seed { get; init; }
+
     /// <summary>Let the draft model speculate when one is loaded (default). Off: the target decodes alone (benchmarks compare both).</summary>
     public bool UseDraft { get; init; } = true;
 }

@@ -130,5 +130,20 @@ public sealed class GenerationTests(TinyEngineFixture fixture) : IClassFixture<T
         Assert.Equal(alone, together.Select(c => c.Tokens));
     }
 
+    [Fact]
+    public async Task Sampling_is_reproducible_per_seed_and_varies_across_seeds()
+    {
+        var request = new CompletionRequest { Prefix = Prompts[5], MaxTokens = 12, TimeBudget = TimeSpan.FromMinutes(1), Temperature = 1.5f };
+        var first = await _engine.CompleteAsync(request with { Seed = 1 });
+        var again = await _engine.CompleteAsync(request with { Seed = 1 });
+        var others = new List<IReadOnlyList<int>>();
+        for (var seed = 2; seed < 6; seed++) others.Add((await _engine.CompleteAsync(request with { Seed = seed })).Tokens);
+        var greedy = await _engine.CompleteAsync(request with { Temperature = 0 });
+
+        Assert.Equal(first.Tokens, again.Tokens);
+        Assert.Contains(others, o => !o.SequenceEqual(first.Tokens));
+        Assert.Contains(others.Append(first.Tokens), o => !o.SequenceEqual(greedy.Tokens));
+    }
+
     private string DecodeAll(IReadOnlyList<int> tokens) => _engine.Model.Detokenize(tokens);
 }

@@ -187,6 +187,15 @@ public sealed class SpeculativeDecodingTests
     }
 
     [Fact]
+    public async Task Sampling_decodes_with_the_target_alone()
+    {
+        using var engine = await LoadPair(0f);
+        var completion = await engine.CompleteAsync(new CompletionRequest { Prefix = Prompts[0], MaxTokens = 10, Temperature = 0.8f, Seed = 4, TimeBudget = TimeSpan.FromMinutes(5) });
+        Assert.Equal(0, completion.Timings.Drafted);
+        Assert.Equal(completion.Tokens.Count, completion.Timings.TargetPasses + (completion.StopReason == StopReason.EndOfGeneration ? 0 : 1));
+    }
+
+    [Fact]
     public async Task A_draft_with_another_vocabulary_is_refused_and_the_target_serves_alone()
     {
         var target = SyntheticModel.GetOrCreate(Target with { Fim = FimTokens.Qwen });

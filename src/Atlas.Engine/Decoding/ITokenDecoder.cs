@@ -1,15 +1,15 @@
 namespace Atlas.Engine.Decoding;
 
 /// <summary>
-/// Produces the target model's greedy tokens one step at a time. A step may yield more than one token
-/// (speculative decoding), but every token it yields is the target's own greedy choice.
+/// Produces the target model's tokens one step at a time. A step may yield more than one token (speculative
+/// decoding, greedy only), but every token it yields is the one the target alone would have chosen.
 /// </summary>
 internal interface ITokenDecoder
 {
     /// <summary>Evaluates the prompt (reusing the KV cache) and computes the first <see cref="Pending"/> token.</summary>
     (int Reused, int Evaluated) Start(IReadOnlyList<int> prompt, CancellationToken cancellationToken);
 
-    /// <summary>The target's next greedy token, not yet in its KV cache.</summary>
+    /// <summary>The target's next token, not yet in its KV cache.</summary>
     int Pending { get; }
 
     /// <summary>Room left in the target's context.</summary>

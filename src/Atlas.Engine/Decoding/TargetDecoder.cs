@@ -1,7 +1,7 @@
 namespace Atlas.Engine.Decoding;
 
 /// <summary>The target model alone: one forward pass per token.</summary>
-internal sealed class TargetDecoder(KvCacheSession target) : ITokenDecoder
+internal sealed class TargetDecoder(KvCacheSession target, TokenSampler sampler) : ITokenDecoder
 {
     private int _passes;
 
@@ -12,7 +12,7 @@ internal sealed class TargetDecoder(KvCacheSession target) : ITokenDecoder
     public (int Reused, int Evaluated) Start(IReadOnlyList<int> prompt, CancellationToken cancellationToken)
     {
         var stats = target.Prefill(prompt, cancellationToken);
-        Pending = Greedy.ArgMax(target.Logits());
+        Pending = sampler.Next(target.Logits());
         return stats;
     }
 
@@ -21,7 +21,7 @@ internal sealed class TargetDecoder(KvCacheSession target) : ITokenDecoder
         cancellationToken.ThrowIfCancellationRequested();
         target.Append(Pending);
         _passes++;
-        Pending = Greedy.ArgMax(target.Logits());
+        Pending = sampler.Next(target.Logits());
         return [];
     }
 }
