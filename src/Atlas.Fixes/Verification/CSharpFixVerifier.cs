@@ -1,0 +1,58 @@
+using Atlas.Fixes.Targets;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Text;
+
+namespace Atlas.Fixes.Verification;
+
+/// <summary>
+/// Checks a C# fix candidate by compiling it: the candidate replaces the target in an in-memory copy of the
+/// document, and it is kept only if the targeted errors are gone from the rewritten code and no error appears that
+/// the original did not have (errors are matched by id and message, so moved code is not counted as new).
+/// </summary>
+public static class CSharpFixVerifier
+{
+    public static async Task<VerificationResult> VerifyAsync(Document document, FixTarget target, string replacement, IReadOnlyList<FixDiagnostic> targeted, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(replacement))
+            return VerificationResult.Failed("empty: the candidate removes the code instead of fixing it");
+        if (replacement.Trim() == target.Original.Trim())
+            return VerificationResult.Failed("unchanged: the candidate is the original code");
+
+        var before = await ErrorsAsync(document, cancellationToken);
+        var text = await document.GetTextAsync(cancellationToken);
+        var changed = document.WithText(text.WithChanges(new TextChange(TextSpan.FromBounds(target.Start, target.End), replacement)));
+        var after = await ErrorsAsync(changed, cancellationToken);
+
+        var rewritten = TextSpan.FromBounds(target.Start, target.Start + replacement.Length);
+        foreach (var problem in targeted)
+        {
+            var still = after.FirstOrDefault(e => rewritten.IntersectsWith(e.Location.SourceSpan) && Same(problem, e));
+            if (still is not null)
+                return VerificationResult.Failed($"targeted problem still present: {still.Id} {still.GetMessage()}");
+        }
+
+        var unmatched = before.GroupBy(Key).ToDictionary(g => g.Key, g => g.Count());
+        foreach (var error in after)
+        {
+            var key = Key(error);
+            if (unmatched.TryGetValue(key, out var n) && n > 0)
+            {
+                unmatched[key] = n - 1;
+                continue;
+            }
+            return VerificationResult.Failed($"new error: {error.Id} {error.GetMessage()}");
+        }
+        return VerificationResult.Verified;
+    }
+
+    private static (string, string) Key(Diagnostic d) => (d.Id, d.GetMessage());
+
+    private static bool Same(FixDiagnostic problem, Diagnostic error) =>
+        problem.Code is { Length: > 0 } code ? string.Equals(code, error.Id, StringComparison.OrdinalIgnoreCase) : error.GetMessage() == problem.Message;
+
+    private static async Task<IReadOnlyList<Diagnostic>> ErrorsAsync(Document document, CancellationToken cancellationToken)
+    {
+        var model = await document.GetSemanticModelAsync(cancellationToken) ?? throw new InvalidOperationException("No semantic model for a C# document.");
+        return [.. model.GetDiagnostics(cancellationToken: cancellationToken).Where(d => d.Severity == DiagnosticSeverity.Error)];
+    }
+}
