@@ -25,6 +25,7 @@ public sealed class FixProposer(IFixCandidates candidates, FixSettings settings,
         var target = FixTarget.For(document, range);
         var csharp = FixTarget.IsCSharp(document);
         if (csharp) roslyn ??= CSharpDocuments.Standalone(document);
+        var baseline = csharp ? await CSharpFixVerifier.BaselineAsync(roslyn!, target, cancellationToken) : [];
         var log = new List<string>();
         var replaced = new TextRange(document.PositionAt(target.Start), document.PositionAt(target.End));
 
@@ -37,7 +38,7 @@ public sealed class FixProposer(IFixCandidates candidates, FixSettings settings,
             clock.Restart();
             VerificationResult result;
             if (csharp)
-                result = await CSharpFixVerifier.VerifyAsync(roslyn!, target, candidate, problems, cancellationToken);
+                result = await CSharpFixVerifier.VerifyAsync(roslyn!, baseline, target, candidate, problems, cancellationToken);
             else if (string.IsNullOrWhiteSpace(candidate) || candidate.Trim() == target.Original.Trim())
                 result = VerificationResult.Failed("empty or unchanged");
             else
