@@ -1,0 +1,101 @@
+using System.Diagnostics;
+using Atlas.Documents;
+using Atlas.Engine;
+using Microsoft.Extensions.Logging;
+
+namespace Atlas.Completion;
+
+/// <summary>How a completion request should run: the settings that are not the engine's own.</summary>
+public sealed record CompletionOptions
+{
+    public LineMode Mode { get; init; } = LineMode.Auto;
+    public int MaxTokens { get; init; } = CompletionRequest.DefaultMaxTokens;
+    public TimeSpan TimeBudget { get; init; } = CompletionRequest.DefaultTimeBudget;
+}
+
+/// <summary>A suggestion ready for the protocol: text to insert at the cursor, and where the time went.</summary>
+public sealed record Suggestion(string Text, int Offset, bool FromCache, bool SingleLine, CompletionTimings? Timings, double TotalMs, double EngineMs);
+
+/// <summary>
+/// The protocol-independent completion pipeline: document + cursor → prompt pieces → engine → cleaned suggestion.
+/// A request for a document supersedes the one still running for it.
+/// </summary>
+public sealed class CompletionService(IPromptSource prompts, SuggestionCache cache, ILogger logger)
+{
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, CancellationTokenSource> _latest = new(StringComparer.Ordinal);
+
+    /// <summary>Replaces how prompts are built (the repository-aware builder plugs in here).</summary>
+    public IPromptSource Prompts { get; set; } = prompts;
+
+    /// <summary>
+    /// Suggests a completion at the position. A newer call for the same document cancels this one
+    /// (<see cref="OperationCanceledException"/>), whether it is waiting for the model or not.
+    /// </summary>
+    public async Task<Suggestion?> SuggestAsync(CompletionEngine engine, TextDocument document, TextPosition position, CompletionOptions options, CancellationToken cancellationToken)
+    {
+        using var mine = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        CancellationTokenSource? older;
+        lock (_gate)
+        {
+            _latest.TryGetValue(document.Uri, out older);
+            _latest[document.Uri] = mine;
+        }
+        try
+        {
+            older?.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+        try
+        {
+            return await SuggestLatestAsync(engine, document, position, options, mine.Token);
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                if (_latest.TryGetValue(document.Uri, out var registered) && registered == mine) _latest.Remove(document.Uri);
+            }
+        }
+    }
+
+    private async Task<Suggestion?> SuggestLatestAsync(CompletionEngine engine, TextDocument document, TextPosition position, CompletionOptions options, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var clock = Stopwatch.StartNew();
+        var offset = document.OffsetAt(position);
+        var line = document.LineText(position.Line);
+        var before = line[..position.Character];
+        var after = line[position.Character..];
+        var singleLine = LineModes.IsSingleLine(options.Mode, before, after);
+
+        if (cache.Remainder(document, offset) is { } remainder)
+        {
+            var cached = singleLine ? FirstLine(remainder) : remainder;
+            if (SuggestionCleaner.Clean(cached, after, "") is { } fromCache)
+                return new Suggestion(fromCache, offset, true, singleLine, null, clock.Elapsed.TotalMilliseconds, 0);
+        }
+
+        var pieces = Prompts.Build(document, offset);
+        var request = new CompletionRequest
+        {
+            Prefix = pieces.Prefix,
+            Suffix = pieces.Suffix,
+            MaxTokens = options.MaxTokens,
+            TimeBudget = options.TimeBudget,
+            SingleLine = singleLine,
+            SupersedeKey = document.Uri,
+        };
+        var engineClock = Stopwatch.StartNew();
+        var completion = await engine.CompleteAsync(request, cancellationToken);
+        var engineMs = engineClock.Elapsed.TotalMilliseconds;
+        var text = SuggestionCleaner.Clean(completion.Text, after, pieces.Suffix);
+        if (text is not null) cache.Remember(document, offset, text);
+        logger.LogDebug("Completion at {Uri}:{Position}: {Chars} chars ({Stop}) {Timings}", document.Uri, position, text?.Length ?? 0, completion.StopReason, completion.Timings);
+        return text is null ? null : new Suggestion(text, offset, false, singleLine, completion.Timings, clock.Elapsed.TotalMilliseconds, engineMs);
+    }
+
+    private static string FirstLine(string text) => text.IndexOf('\n') is var i and >= 0 ? text[..i] : text;
+}

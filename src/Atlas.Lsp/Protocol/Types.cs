@@ -1,0 +1,119 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Atlas.Lsp.Protocol;
+
+// The parts of LSP 3.17/3.18 Atlas speaks, as plain records. Names follow the specification (camelCase on the
+// wire through the serializer's naming policy); optional fields are nullable and left out when null.
+
+public sealed record Position(int Line, int Character);
+
+public sealed record Range(Position Start, Position End);
+
+public sealed record TextDocumentIdentifier(string Uri);
+
+public sealed record VersionedTextDocumentIdentifier(string Uri, int Version);
+
+public sealed record TextDocumentItem(string Uri, string LanguageId, int Version, string Text);
+
+public sealed record DidOpenTextDocumentParams(TextDocumentItem TextDocument);
+
+public sealed record TextDocumentContentChangeEvent(Range? Range, string Text);
+
+public sealed record DidChangeTextDocumentParams(VersionedTextDocumentIdentifier TextDocument, TextDocumentContentChangeEvent[] ContentChanges);
+
+public sealed record DidCloseTextDocumentParams(TextDocumentIdentifier TextDocument);
+
+public sealed record DidSaveTextDocumentParams(TextDocumentIdentifier TextDocument, string? Text);
+
+public sealed record TextDocumentPositionParams(TextDocumentIdentifier TextDocument, Position Position);
+
+public sealed record InlineCompletionParams(TextDocumentIdentifier TextDocument, Position Position, JsonElement? Context);
+
+public sealed record InlineCompletionItem(string InsertText, Range? Range = null, string? FilterText = null);
+
+public sealed record InlineCompletionList(InlineCompletionItem[] Items);
+
+public sealed record CompletionParams(TextDocumentIdentifier TextDocument, Position Position, JsonElement? Context);
+
+public sealed record TextEdit(Range Range, string NewText);
+
+public sealed record CompletionItem(
+    string Label,
+    int Kind,
+    string Detail,
+    string SortText,
+    string FilterText,
+    string InsertText,
+    int InsertTextFormat,
+    TextEdit TextEdit,
+    bool Preselect,
+    MarkupContent? Documentation);
+
+public sealed record MarkupContent(string Kind, string Value);
+
+public sealed record CompletionList(bool IsIncomplete, CompletionItem[] Items);
+
+public sealed record Diagnostic(Range Range, string Message, JsonElement? Code = null, string? Source = null, int? Severity = null);
+
+public sealed record CodeActionContext(Diagnostic[] Diagnostics, string[]? Only);
+
+public sealed record CodeActionParams(TextDocumentIdentifier TextDocument, Range Range, CodeActionContext Context);
+
+public sealed record OptionalVersionedTextDocumentIdentifier(string Uri, int? Version);
+
+public sealed record TextDocumentEdit(OptionalVersionedTextDocumentIdentifier TextDocument, TextEdit[] Edits);
+
+public sealed record WorkspaceEdit(TextDocumentEdit[] DocumentChanges);
+
+public sealed record CodeAction(string Title, string Kind, Diagnostic[]? Diagnostics, WorkspaceEdit? Edit, JsonElement? Data, CodeActionDisabled? Disabled = null, bool? IsPreferred = null);
+
+public sealed record CodeActionDisabled(string Reason);
+
+public sealed record ShowMessageParams(int Type, string Message);
+
+public sealed record LogMessageParams(int Type, string Message);
+
+public sealed record WorkDoneProgressCreateParams(string Token);
+
+public sealed record ProgressParams(string Token, object Value);
+
+public sealed record DidChangeConfigurationParams(JsonElement? Settings);
+
+public sealed record InitializeParams(int? ProcessId, JsonElement? Capabilities, JsonElement? InitializationOptions, JsonElement? WorkspaceFolders, string? RootUri, JsonElement? ClientInfo);
+
+public sealed record InitializeResult(ServerCapabilities Capabilities, ServerInfo ServerInfo);
+
+public sealed record ServerInfo(string Name, string Version);
+
+public sealed record ServerCapabilities(
+    TextDocumentSyncOptions TextDocumentSync,
+    object InlineCompletionProvider,
+    CompletionOptions CompletionProvider,
+    CodeActionOptions? CodeActionProvider);
+
+public sealed record TextDocumentSyncOptions(bool OpenClose, int Change, SaveOptions Save);
+
+public sealed record SaveOptions(bool IncludeText);
+
+public sealed record CompletionOptions(string[] TriggerCharacters, bool ResolveProvider);
+
+public sealed record CodeActionOptions(string[] CodeActionKinds, bool ResolveProvider);
+
+/// <summary>Numbers the specification fixes.</summary>
+public static class Spec
+{
+    public const int SyncIncremental = 2;
+    public const int CompletionKindText = 1;
+    public const int InsertTextPlain = 1;
+    public const int MessageError = 1;
+    public const int MessageWarning = 2;
+    public const int MessageInfo = 3;
+    public const int MessageLog = 4;
+
+    /// <summary>The serializer settings for everything on the wire.</summary>
+    public static JsonSerializerOptions Json { get; } = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+}

@@ -1,0 +1,98 @@
+using System.Text.Json;
+using Atlas.Completion;
+using Atlas.Engine;
+using Atlas.Engine.Loading;
+
+namespace Atlas.Lsp.Server;
+
+/// <summary>
+/// The `atlas` settings section, as editors send it in initializationOptions and workspace/didChangeConfiguration.
+/// Every setting has its default here; unknown keys are ignored, and a bad value is reported and ignored.
+/// </summary>
+public sealed record AtlasSettings
+{
+    /// <summary>Path to the GGUF model (setting atlas.model).</summary>
+    public string? Model { get; init; }
+    /// <summary>Path to a draft model for speculative decoding (atlas.draftModel).</summary>
+    public string? DraftModel { get; init; }
+    public int ContextSize { get; init; } = EngineSettings.DefaultContextSize;
+    public string KvCacheType { get; init; } = "q8_0";
+    public int MaxTokens { get; init; } = CompletionRequest.DefaultMaxTokens;
+    public int TimeBudgetMs { get; init; } = (int)CompletionRequest.DefaultTimeBudget.TotalMilliseconds;
+    /// <summary>auto, single or multi.</summary>
+    public string CompletionMode { get; init; } = "auto";
+    public int GpuLayers { get; init; }
+    public int? Threads { get; init; }
+    /// <summary>Completions on or off (the editor's toggle).</summary>
+    public bool Enabled { get; init; } = true;
+    /// <summary>Fix candidates tried before giving up (atlas.fixCandidates).</summary>
+    public int FixCandidates { get; init; } = 3;
+
+    /// <summary>
+    /// Reads settings from JSON: either the section itself or an object holding it under "atlas".
+    /// Returns the settings and the problems found (each names the setting).
+    /// </summary>
+    public static (AtlasSettings Settings, IReadOnlyList<string> Problems) From(JsonElement? json, AtlasSettings? current = null)
+    {
+        var settings = current ?? new AtlasSettings();
+        var problems = new List<string>();
+        if (json is not { ValueKind: JsonValueKind.Object } root) return (settings, problems);
+        var section = root.TryGetProperty("atlas", out var nested) && nested.ValueKind == JsonValueKind.Object ? nested : root;
+        foreach (var property in section.EnumerateObject())
+        {
+            try
+            {
+                settings = property.Name switch
+                {
+                    "model" => settings with { Model = NullableString(property.Value) },
+                    "draftModel" => settings with { DraftModel = NullableString(property.Value) },
+                    "contextSize" => settings with { ContextSize = Positive(property.Value) },
+                    "kvCacheType" => settings with { KvCacheType = KvCachePlan.Name(KvCachePlan.Parse(property.Value.GetString() ?? "")) },
+                    "maxTokens" => settings with { MaxTokens = Positive(property.Value) },
+                    "timeBudgetMs" => settings with { TimeBudgetMs = Positive(property.Value) },
+                    "completionMode" => settings with { CompletionMode = Mode(property.Value) },
+                    "gpuLayers" => settings with { GpuLayers = property.Value.GetInt32() },
+                    "threads" => settings with { Threads = property.Value.ValueKind == JsonValueKind.Null ? null : Positive(property.Value) },
+                    "enabled" => settings with { Enabled = property.Value.GetBoolean() },
+                    "fixCandidates" => settings with { FixCandidates = Positive(property.Value) },
+                    _ => settings,
+                };
+            }
+            catch (Exception e) when (e is InvalidOperationException or FormatException or ArgumentException)
+            {
+                problems.Add($"atlas.{property.Name}: {e.Message}");
+            }
+        }
+        return (settings, problems);
+    }
+
+    public LineMode LineMode => LineModes.Parse(CompletionMode);
+
+    /// <summary>The engine settings these settings load, or null when no model is configured.</summary>
+    public EngineSettings? Engine => string.IsNullOrWhiteSpace(Model) ? null : new EngineSettings
+    {
+        ModelPath = Model,
+        DraftModelPath = string.IsNullOrWhiteSpace(DraftModel) ? null : DraftModel,
+        ContextSize = ContextSize,
+        KvCache = KvCachePlan.Parse(KvCacheType),
+        GpuLayers = GpuLayers,
+        Threads = Threads,
+    };
+
+    public CompletionOptions Completion => new() { Mode = LineMode, MaxTokens = MaxTokens, TimeBudget = TimeSpan.FromMilliseconds(TimeBudgetMs) };
+
+    private static string? NullableString(JsonElement value) => value.ValueKind == JsonValueKind.Null ? null : value.GetString();
+
+    private static int Positive(JsonElement value)
+    {
+        var n = value.GetInt32();
+        return n > 0 ? n : throw new ArgumentException($"must be positive, not {n}");
+    }
+
+    private static string Mode(JsonElement value)
+    {
+        var text = value.GetString() ?? "auto";
+        LineModes.Parse(text);
+        return text;
+    }
+}

@@ -1,0 +1,124 @@
+using System.IO.Pipelines;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+
+namespace Atlas.Lsp.Server;
+
+/// <summary>
+/// Sits between the editor's pipes and StreamJsonRpc. StreamJsonRpc drops the connection on a message it cannot
+/// parse; an editor (or a bug in one) must not be able to kill the server that way. So incoming frames are checked
+/// here first: well-formed JSON objects go on to StreamJsonRpc, anything else is answered with a JSON-RPC
+/// ParseError and skipped. Outgoing frames from StreamJsonRpc and our own error answers are written whole, one at a
+/// time, so they never interleave.
+/// </summary>
+internal sealed class GuardedTransport(Stream input, Stream output, ILogger logger)
+{
+    private readonly Pipe _toRpc = new();
+    private readonly Pipe _fromRpc = new();
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+
+    /// <summary>What StreamJsonRpc reads from.</summary>
+    public Stream RpcInput => _toRpc.Reader.AsStream();
+
+    /// <summary>What StreamJsonRpc writes to.</summary>
+    public Stream RpcOutput => _fromRpc.Writer.AsStream();
+
+    /// <summary>Completes when the editor closes its end of the input.</summary>
+    public Task InputClosed { get; private set; } = Task.CompletedTask;
+
+    public void Start(CancellationToken cancellationToken)
+    {
+        InputClosed = Task.Run(() => PumpInputAsync(cancellationToken), cancellationToken);
+        _ = Task.Run(() => PumpOutputAsync(cancellationToken), cancellationToken);
+    }
+
+    private async Task PumpInputAsync(CancellationToken cancellationToken)
+    {
+        var reader = new FrameReader(input);
+        try
+        {
+            while (await reader.ReadAsync(cancellationToken) is { } frame)
+            {
+                if (frame.Body is { } body && frame.Problem is null && IsJsonObject(body))
+                {
+                    await WriteFrameAsync(_toRpc.Writer, body, cancellationToken);
+                    continue;
+                }
+                var why = frame.Problem ?? "the body is not a JSON object";
+                logger.LogWarning("Rejected an incoming message: {Why}", why);
+                if (frame.Body is { } bad) reader.Resynchronize(bad);
+                await SendAsync(ParseError(why), cancellationToken);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (IOException e)
+        {
+            logger.LogInformation("Input closed: {Message}", e.Message);
+        }
+        finally
+        {
+            await _toRpc.Writer.CompleteAsync();
+        }
+    }
+
+    private async Task PumpOutputAsync(CancellationToken cancellationToken)
+    {
+        var reader = new FrameReader(_fromRpc.Reader.AsStream());
+        try
+        {
+            while (await reader.ReadAsync(cancellationToken) is { Body: { } body })
+                await SendAsync(body, cancellationToken);
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException)
+        {
+        }
+    }
+
+    /// <summary>Writes one whole message to the editor.</summary>
+    public async Task SendAsync(byte[] body, CancellationToken cancellationToken)
+    {
+        await _writeLock.WaitAsync(cancellationToken);
+        try
+        {
+            var header = Encoding.ASCII.GetBytes($"Content-Length: {body.Length}\r\n\r\n");
+            await output.WriteAsync(header, cancellationToken);
+            await output.WriteAsync(body, cancellationToken);
+            await output.FlushAsync(cancellationToken);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    private static async Task WriteFrameAsync(PipeWriter writer, byte[] body, CancellationToken cancellationToken)
+    {
+        await writer.WriteAsync(Encoding.ASCII.GetBytes($"Content-Length: {body.Length}\r\n\r\n"), cancellationToken);
+        await writer.WriteAsync(body, cancellationToken);
+    }
+
+    private static bool IsJsonObject(byte[] body)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(body);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return false;
+            reader.Skip();
+            return !reader.Read();
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    private static byte[] ParseError(string why) => JsonSerializer.SerializeToUtf8Bytes(new
+    {
+        jsonrpc = "2.0",
+        id = (object?)null,
+        error = new { code = -32700, message = $"Parse error: {why}." },
+    });
+}

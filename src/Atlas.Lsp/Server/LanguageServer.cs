@@ -1,0 +1,319 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Atlas.Completion;
+using Atlas.Documents;
+using Atlas.Engine;
+using Atlas.Fixes;
+using Atlas.Fixes.Verification;
+using Atlas.Lsp.Protocol;
+using Microsoft.Extensions.Logging;
+using StreamJsonRpc;
+using StreamJsonRpc.Protocol;
+using Diagnostic = Atlas.Lsp.Protocol.Diagnostic;
+using Range = Atlas.Lsp.Protocol.Range;
+
+namespace Atlas.Lsp.Server;
+
+/// <summary>
+/// The LSP methods Atlas implements. StreamJsonRpc dispatches to these; they translate between protocol shapes and
+/// the document store, the completion service and the fix proposer, and never let one bad request take the server down.
+/// </summary>
+public sealed class LanguageServer(DocumentStore documents, ModelHost models, CompletionService completions, ILogger logger)
+{
+    private JsonRpc? _rpc;
+    private AtlasSettings _settings = new();
+    private bool _clientResolvesCodeActions;
+    private bool _clientShowsProgress;
+    private int _progressCount;
+
+    /// <summary>Set once shutdown was requested: exit then ends the process with 0 rather than 1.</summary>
+    public bool ShutdownRequested { get; private set; }
+
+    /// <summary>Completes when the client sent exit.</summary>
+    public TaskCompletionSource Exited { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public AtlasSettings Settings => _settings;
+
+    /// <summary>Called by the latest completion with its figures (benchmarks read them).</summary>
+    public Action<Suggestion>? OnSuggestion { get; set; }
+
+    public void Attach(JsonRpc rpc) => _rpc = rpc;
+
+    [JsonRpcMethod("initialize", UseSingleObjectParameterDeserialization = true)]
+    public InitializeResult Initialize(InitializeParams parameters)
+    {
+        _clientResolvesCodeActions = Flag(parameters.Capabilities, "textDocument", "codeAction", "resolveSupport");
+        _clientShowsProgress = Flag(parameters.Capabilities, "window", "workDoneProgress");
+        ApplySettings(parameters.InitializationOptions, loadNow: false);
+        return new InitializeResult(
+            new ServerCapabilities(
+                new TextDocumentSyncOptions(OpenClose: true, Change: Spec.SyncIncremental, new SaveOptions(IncludeText: false)),
+                InlineCompletionProvider: new { },
+                CompletionProvider: new Protocol.CompletionOptions(TriggerCharacters: [".", "(", " ", "\n"], ResolveProvider: false),
+                CodeActionProvider: new CodeActionOptions(["quickfix"], ResolveProvider: true)),
+            new ServerInfo("atlas-lsp", typeof(LanguageServer).Assembly.GetName().Version?.ToString(3) ?? "0"));
+    }
+
+    [JsonRpcMethod("initialized")]
+    public void Initialized() => Reload();
+
+    [JsonRpcMethod("shutdown")]
+    public object? Shutdown()
+    {
+        ShutdownRequested = true;
+        return null;
+    }
+
+    [JsonRpcMethod("exit")]
+    public void Exit() => Exited.TrySetResult();
+
+    [JsonRpcMethod("workspace/didChangeConfiguration", UseSingleObjectParameterDeserialization = true)]
+    public void DidChangeConfiguration(DidChangeConfigurationParams parameters) => ApplySettings(parameters.Settings, loadNow: true);
+
+    [JsonRpcMethod("textDocument/didOpen", UseSingleObjectParameterDeserialization = true)]
+    public void DidOpen(DidOpenTextDocumentParams parameters)
+    {
+        var item = parameters.TextDocument;
+        documents.Open(new TextDocument(item.Uri, item.LanguageId, item.Version, item.Text ?? ""));
+    }
+
+    [JsonRpcMethod("textDocument/didChange", UseSingleObjectParameterDeserialization = true)]
+    public void DidChange(DidChangeTextDocumentParams parameters)
+    {
+        try
+        {
+            documents.Change(parameters.TextDocument.Uri, parameters.TextDocument.Version,
+                parameters.ContentChanges.Select(c => (c.Range is { } r ? (TextRange?)ToRange(r) : null, c.Text ?? "")));
+        }
+        catch (Exception e) when (e is KeyNotFoundException or ArgumentOutOfRangeException)
+        {
+            // A notification has no answer: say it in the log and keep the last good text.
+            logger.LogWarning("Ignored didChange for {Uri}: {Message}", parameters.TextDocument.Uri, e.Message);
+        }
+    }
+
+    [JsonRpcMethod("textDocument/didClose", UseSingleObjectParameterDeserialization = true)]
+    public void DidClose(DidCloseTextDocumentParams parameters) => documents.Close(parameters.TextDocument.Uri);
+
+    [JsonRpcMethod("textDocument/didSave", UseSingleObjectParameterDeserialization = true)]
+    public void DidSave(DidSaveTextDocumentParams parameters)
+    {
+    }
+
+    [JsonRpcMethod("textDocument/inlineCompletion", UseSingleObjectParameterDeserialization = true)]
+    public async Task<InlineCompletionList> InlineCompletion(InlineCompletionParams parameters, CancellationToken cancellationToken)
+    {
+        var (document, position) = Locate(parameters.TextDocument, parameters.Position);
+        var suggestion = await SuggestAsync(document, position, cancellationToken);
+        if (suggestion is null) return new InlineCompletionList([]);
+        var cursor = ToPosition(position);
+        return new InlineCompletionList([new InlineCompletionItem(suggestion.Text, new Range(cursor, cursor))]);
+    }
+
+    [JsonRpcMethod("textDocument/completion", UseSingleObjectParameterDeserialization = true)]
+    public async Task<CompletionList> Completion(CompletionParams parameters, CancellationToken cancellationToken)
+    {
+        var (document, position) = Locate(parameters.TextDocument, parameters.Position);
+        var suggestion = await SuggestAsync(document, position, cancellationToken);
+        if (suggestion is null) return new CompletionList(IsIncomplete: true, []);
+
+        // Menus filter by the word being typed, so the item replaces that word with word + suggestion.
+        var line = document.LineText(position.Line);
+        var wordStart = position.Character;
+        while (wordStart > 0 && (char.IsLetterOrDigit(line[wordStart - 1]) || line[wordStart - 1] == '_')) wordStart--;
+        var word = line[wordStart..position.Character];
+        var firstLine = suggestion.Text.Split('\n')[0];
+        var label = word + firstLine;
+        var edit = new TextEdit(new Range(new Position(position.Line, wordStart), ToPosition(position)), word + suggestion.Text);
+        var item = new CompletionItem(label, Spec.CompletionKindText, "Atlas", "0000", label, word + suggestion.Text, Spec.InsertTextPlain, edit, Preselect: true,
+            suggestion.Text.Contains('\n') ? new MarkupContent("plaintext", suggestion.Text) : null);
+        return new CompletionList(IsIncomplete: true, [item]);
+    }
+
+    [JsonRpcMethod("textDocument/codeAction", UseSingleObjectParameterDeserialization = true)]
+    public async Task<CodeAction[]> CodeAction(CodeActionParams parameters, CancellationToken cancellationToken)
+    {
+        var document = documents.Get(parameters.TextDocument.Uri) ?? throw InvalidParams($"Document not open: {parameters.TextDocument.Uri}");
+        var range = ToRange(parameters.Range);
+        if (!document.Contains(range.Start) || !document.Contains(range.End)) throw InvalidParams($"Range {range.Start}-{range.End} is outside the document.");
+        var problems = parameters.Context.Diagnostics.ToList();
+        if (Atlas.Fixes.Targets.FixTarget.IsCSharp(document))
+            problems.AddRange(await CompilerDiagnosticsAsync(document, range, problems, cancellationToken));
+        if (problems.Count == 0 && range.Start == range.End) return [];
+
+        var csharp = Atlas.Fixes.Targets.FixTarget.IsCSharp(document);
+        var title = csharp ? "Atlas: fix this" : "Atlas: fix this (unverified)";
+        var data = JsonSerializer.SerializeToElement(new FixRequestData(document.Uri, document.Version, parameters.Range, [.. problems]), Spec.Json);
+        var action = new CodeAction(title, "quickfix", problems.Count > 0 ? [.. problems] : null, null, data);
+        // Listing stays instant: the model runs in codeAction/resolve, unless the client cannot resolve.
+        return [_clientResolvesCodeActions ? action : await ResolveCodeAction(action, cancellationToken)];
+    }
+
+    [JsonRpcMethod("codeAction/resolve", UseSingleObjectParameterDeserialization = true)]
+    public async Task<CodeAction> ResolveCodeAction(CodeAction action, CancellationToken cancellationToken)
+    {
+        var data = action.Data?.Deserialize<FixRequestData>(Spec.Json) ?? throw InvalidParams("The code action has no Atlas data to resolve.");
+        var document = documents.Get(data.Uri) ?? throw InvalidParams($"Document not open: {data.Uri}");
+        if (document.Version != data.Version)
+            throw new LocalRpcException($"The document changed since the action was offered (version {data.Version}, now {document.Version}); ask again.") { ErrorCode = -32801 };
+        var engine = await models.EngineAsync(cancellationToken);
+        if (engine is null) return action with { Disabled = new CodeActionDisabled(models.Problem ?? "The model is not loaded.") };
+
+        var problems = data.Diagnostics.Select(d => new FixDiagnostic(ToRange(d.Range), d.Message, CodeText(d.Code), d.Source)).ToList();
+        if (problems.Count == 0) problems.Add(new FixDiagnostic(ToRange(data.Range), "rewrite this code correctly"));
+        var fixSettings = new FixSettings { Candidates = _settings.FixCandidates };
+        var proposer = new FixProposer(new ModelFixCandidates(engine, fixSettings), fixSettings, logger);
+        var outcome = await proposer.ProposeAsync(document, problems, ToRange(data.Range), null, cancellationToken);
+        if (!outcome.HasEdit)
+        {
+            await ShowMessageAsync(Spec.MessageWarning, $"Atlas: {outcome.Summary}");
+            return action with { Disabled = new CodeActionDisabled(outcome.Summary) };
+        }
+        var edit = new WorkspaceEdit([new TextDocumentEdit(new OptionalVersionedTextDocumentIdentifier(outcome.Uri, outcome.Version), [new TextEdit(FromRange(outcome.Range!.Value), outcome.NewText!)])]);
+        return action with { Edit = edit, IsPreferred = outcome.Verified };
+    }
+
+    private async Task<Suggestion?> SuggestAsync(TextDocument document, TextPosition position, CancellationToken cancellationToken)
+    {
+        if (!_settings.Enabled) return null;
+        var clock = Stopwatch.StartNew();
+        var engine = await models.EngineAsync(cancellationToken);
+        if (engine is null) return null;
+        var queuedMs = clock.Elapsed.TotalMilliseconds;
+        try
+        {
+            var suggestion = await completions.SuggestAsync(engine, document, position, _settings.Completion, cancellationToken);
+            if (suggestion is not null)
+            {
+                OnSuggestion?.Invoke(suggestion);
+                var t = suggestion.Timings;
+                logger.LogDebug("{Uri}:{Position} {Source} {Chars} chars in {Total:F1} ms (model wait {Wait:F1} ms, queue {Queue:F1}, prompt {Prompt:F1}, generation {Generation:F1}, post {Post:F1})",
+                    document.Uri, position, suggestion.FromCache ? "cache" : "model", suggestion.Text.Length, suggestion.TotalMs + queuedMs, queuedMs,
+                    t?.QueueMs ?? 0, t?.PromptMs ?? 0, t?.GenerationMs ?? 0, suggestion.TotalMs - suggestion.EngineMs);
+            }
+            return suggestion;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Superseded by a newer request for the same document: this answer is no longer wanted.
+            return null;
+        }
+    }
+
+    private (TextDocument, TextPosition) Locate(TextDocumentIdentifier identifier, Position position)
+    {
+        var document = documents.Get(identifier.Uri) ?? throw InvalidParams($"Document not open: {identifier.Uri}");
+        var at = new TextPosition(position.Line, position.Character);
+        if (!document.Contains(at)) throw InvalidParams($"Position {at} is outside {identifier.Uri} ({document.LineCount} lines).");
+        return (document, at);
+    }
+
+    private void ApplySettings(JsonElement? json, bool loadNow)
+    {
+        var (settings, problems) = AtlasSettings.From(json, _settings);
+        _settings = settings;
+        foreach (var problem in problems)
+        {
+            logger.LogWarning("Setting ignored: {Problem}", problem);
+            _ = ShowMessageAsync(Spec.MessageWarning, $"Atlas: setting ignored: {problem}");
+        }
+        if (loadNow) Reload();
+    }
+
+    private void Reload()
+    {
+        if (_settings.Engine is null && _settings.Model is null)
+        {
+            _ = models.Configure(null, null, problem => _ = ShowMessageAsync(Spec.MessageError, $"Atlas: {problem}"));
+            return;
+        }
+        var token = $"atlas-load-{Interlocked.Increment(ref _progressCount)}";
+        var progress = _clientShowsProgress ? new ClientProgress(this, token) : null;
+        progress?.Begin($"Loading {Path.GetFileName(_settings.Model)}");
+        var load = models.Configure(_settings.Engine, progress, problem => _ = ShowMessageAsync(Spec.MessageError, $"Atlas: {problem}"));
+        _ = load.ContinueWith(t => progress?.End(t.Result is null ? "Model not loaded" : "Model loaded"), TaskScheduler.Default);
+    }
+
+    internal Task NotifyAsync(string method, object parameters) =>
+        _rpc is null ? Task.CompletedTask : IgnoreDisconnect(_rpc.NotifyWithParameterObjectAsync(method, parameters));
+
+    internal Task RequestAsync(string method, object parameters) =>
+        _rpc is null ? Task.CompletedTask : IgnoreDisconnect(_rpc.InvokeWithParameterObjectAsync(method, parameters));
+
+    private Task ShowMessageAsync(int type, string message) => NotifyAsync("window/showMessage", new ShowMessageParams(type, message));
+
+    private static async Task IgnoreDisconnect(Task task)
+    {
+        try
+        {
+            await task;
+        }
+        catch (Exception e) when (e is ConnectionLostException or ObjectDisposedException or RemoteInvocationException)
+        {
+        }
+    }
+
+    private async Task<IReadOnlyList<Diagnostic>> CompilerDiagnosticsAsync(TextDocument document, TextRange range, List<Diagnostic> known, CancellationToken cancellationToken)
+    {
+        var roslyn = CSharpDocuments.Standalone(document);
+        var model = await roslyn.GetSemanticModelAsync(cancellationToken);
+        if (model is null) return [];
+        var start = document.OffsetAt(range.Start);
+        var end = document.OffsetAt(range.End);
+        var span = Microsoft.CodeAnalysis.Text.TextSpan.FromBounds(Math.Max(0, start - 1), Math.Min(document.Text.Length, Math.Max(end, start + 1)));
+        return [.. model.GetDiagnostics(span, cancellationToken)
+            .Where(d => d.Severity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error)
+            .Where(d => !known.Any(k => CodeText(k.Code) == d.Id))
+            .Select(d => new Diagnostic(
+                FromRange(new TextRange(document.PositionAt(d.Location.SourceSpan.Start), document.PositionAt(d.Location.SourceSpan.End))),
+                d.GetMessage(), JsonSerializer.SerializeToElement(d.Id), "roslyn", 1))];
+    }
+
+    private static string? CodeText(JsonElement? code) => code switch
+    {
+        { ValueKind: JsonValueKind.String } c => c.GetString(),
+        { ValueKind: JsonValueKind.Number } c => c.GetRawText(),
+        _ => null,
+    };
+
+    private static LocalRpcException InvalidParams(string message) => new(message) { ErrorCode = (int)JsonRpcErrorCode.InvalidParams };
+
+    private static bool Flag(JsonElement? root, params string[] path)
+    {
+        if (root is not { ValueKind: JsonValueKind.Object } node) return false;
+        foreach (var name in path)
+        {
+            if (node.ValueKind != JsonValueKind.Object || !node.TryGetProperty(name, out node)) return false;
+        }
+        return node.ValueKind is JsonValueKind.True or JsonValueKind.Object;
+    }
+
+    private static TextRange ToRange(Range r) => new(ToPosition(r.Start), ToPosition(r.End));
+    private static TextPosition ToPosition(Position p) => new(p.Line, p.Character);
+    private static Position ToPosition(TextPosition p) => new(p.Line, p.Character);
+    private static Range FromRange(TextRange r) => new(ToPosition(r.Start), ToPosition(r.End));
+
+    /// <summary>What a listed fix carries to its resolve.</summary>
+    public sealed record FixRequestData(string Uri, int Version, Range Range, Diagnostic[] Diagnostics);
+
+    /// <summary>$/progress for a model load, when the client shows work-done progress.</summary>
+    private sealed class ClientProgress(LanguageServer server, string token) : IProgress<float>
+    {
+        private int _lastPercent = -1;
+
+        public void Begin(string title)
+        {
+            _ = server.RequestAsync("window/workDoneProgress/create", new WorkDoneProgressCreateParams(token))
+                .ContinueWith(_ => server.NotifyAsync("$/progress", new ProgressParams(token, new { kind = "begin", title, percentage = 0 })), TaskScheduler.Default);
+        }
+
+        public void Report(float value)
+        {
+            var percent = (int)(value * 100);
+            if (percent == Interlocked.Exchange(ref _lastPercent, percent)) return;
+            _ = server.NotifyAsync("$/progress", new ProgressParams(token, new { kind = "report", percentage = percent }));
+        }
+
+        public void End(string message) => _ = server.NotifyAsync("$/progress", new ProgressParams(token, new { kind = "end", message }));
+    }
+}

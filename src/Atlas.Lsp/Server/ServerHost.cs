@@ -1,0 +1,64 @@
+using Atlas.Completion;
+using Atlas.Documents;
+using Atlas.Lsp.Protocol;
+using Microsoft.Extensions.Logging;
+using Microsoft.VisualStudio.Threading;
+using StreamJsonRpc;
+
+namespace Atlas.Lsp.Server;
+
+/// <summary>
+/// Runs the language server over a pair of streams (stdin/stdout for editors, pipes for tests and benchmarks) until
+/// the client sends exit or closes its end. Returns the process exit code LSP prescribes: 0 after shutdown and exit,
+/// 1 otherwise.
+/// </summary>
+public sealed class ServerHost : IDisposable
+{
+    private readonly ILoggerFactory _logging;
+    private readonly ClientLog _clientLog = new();
+    private readonly ModelHost _models;
+
+    public ServerHost(ILoggerFactory logging)
+    {
+        _logging = logging;
+        _logging.AddProvider(_clientLog);
+        var logger = _logging.CreateLogger("atlas");
+        _models = new ModelHost(logger);
+        Documents = new DocumentStore();
+        Completions = new CompletionService(new PromptWindow(), new SuggestionCache(), logger);
+        Server = new LanguageServer(Documents, _models, Completions, logger);
+    }
+
+    public DocumentStore Documents { get; }
+    public CompletionService Completions { get; }
+    public LanguageServer Server { get; }
+    public ModelHost Models => _models;
+
+    public async Task<int> RunAsync(Stream input, Stream output, CancellationToken cancellationToken = default)
+    {
+        var logger = _logging.CreateLogger("atlas.transport");
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var transport = new GuardedTransport(input, output, logger);
+        transport.Start(stop.Token);
+
+        var formatter = new SystemTextJsonFormatter { JsonSerializerOptions = Spec.Json };
+        using var rpc = new LspJsonRpc(new HeaderDelimitedMessageHandler(transport.RpcOutput, transport.RpcInput, formatter))
+        {
+            // Handlers run one at a time up to their first await, so didChange is applied before a later completion reads.
+            SynchronizationContext = new NonConcurrentSynchronizationContext(sticky: false),
+            CancelLocallyInvokedMethodsWhenConnectionIsClosed = true,
+        };
+        rpc.AddLocalRpcTarget(Server, new JsonRpcTargetOptions { UseSingleObjectParameterDeserialization = true });
+        Server.Attach(rpc);
+        _clientLog.Send = (type, message) => Server.NotifyAsync("window/logMessage", new LogMessageParams(type, message));
+        rpc.StartListening();
+
+        var ended = await Task.WhenAny(Server.Exited.Task, transport.InputClosed, rpc.Completion);
+        _clientLog.Send = null;
+        if (ended != Server.Exited.Task) logger.LogInformation("The client closed the connection; exiting.");
+        await stop.CancelAsync();
+        return Server.ShutdownRequested && ended == Server.Exited.Task ? 0 : 1;
+    }
+
+    public void Dispose() => _models.Dispose();
+}

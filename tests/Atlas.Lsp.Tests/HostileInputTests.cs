@@ -1,0 +1,110 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Atlas.Lsp.Tests;
+
+/// <summary>Bad input gets a proper JSON-RPC error and the server keeps serving.</summary>
+public sealed class HostileInputTests
+{
+    private const string Uri = "file:///work/hostile.cs";
+
+    private static async Task AssertStillServing(LspClient client)
+    {
+        var answer = await client.RequestAsync("textDocument/completion", new { textDocument = new { uri = Uri }, position = new { line = 0, character = 3 } });
+        Assert.True(answer.ContainsKey("result"), answer.ToJsonString());
+    }
+
+    private static async Task<LspClient> Started()
+    {
+        var client = LspClient.Start();
+        await client.InitializeAsync();
+        await client.OpenAsync(Uri, "int x = 1;\n");
+        return client;
+    }
+
+    private static Task<JsonObject> ParseErrorAsync(LspClient client) =>
+        client.WaitForAsync(m => (int?)m["error"]?["code"] == -32700, "a ParseError answer");
+
+    [Fact]
+    public async Task A_bad_content_length_is_answered_with_a_parse_error()
+    {
+        await using var client = await Started();
+        await client.WriteRawAsync(Encoding.ASCII.GetBytes("Content-Length: banana\r\n\r\n{}"));
+        var error = await ParseErrorAsync(client);
+        Assert.Null(error["id"]);
+        await AssertStillServing(client);
+    }
+
+    [Fact]
+    public async Task Invalid_json_is_answered_with_a_parse_error()
+    {
+        await using var client = await Started();
+        await client.WriteAsync("{\"jsonrpc\":\"2.0\",\"id\":77,\"method\":"u8.ToArray());
+        await ParseErrorAsync(client);
+        await AssertStillServing(client);
+    }
+
+    [Fact]
+    public async Task A_content_length_that_swallows_the_next_message_loses_only_the_bad_one()
+    {
+        await using var client = await Started();
+        var good = JsonSerializer.SerializeToUtf8Bytes(new { jsonrpc = "2.0", id = 4242, method = "shutdown" });
+        var goodFrame = Encoding.ASCII.GetBytes($"Content-Length: {good.Length}\r\n\r\n").Concat(good).ToArray();
+        var bad = "{\"jsonrpc\":\"2.0\",\"method\":\"initialized\"}"u8.ToArray();
+        // The bad header claims its body runs on through the whole next message.
+        await client.WriteRawAsync([.. Encoding.ASCII.GetBytes($"Content-Length: {bad.Length + goodFrame.Length}\r\n\r\n"), .. bad, .. goodFrame]);
+
+        await ParseErrorAsync(client);
+        var answer = await client.WaitForAsync(m => (int?)m["id"] == 4242, "the answer to the swallowed request");
+        Assert.True(answer.ContainsKey("result"));
+    }
+
+    [Fact]
+    public async Task Unknown_methods_get_method_not_found_and_unknown_notifications_are_ignored()
+    {
+        await using var client = await Started();
+        await client.NotifyAsync("atlas/noSuchNotification", new { });
+        await client.NotifyAsync("$/setTrace", new { value = "off" });
+        var answer = await client.RequestAsync("atlas/noSuchMethod", new { });
+        Assert.Equal(-32601, (int)answer["error"]!["code"]!);
+        await AssertStillServing(client);
+    }
+
+    [Fact]
+    public async Task Wrong_parameter_types_get_invalid_params()
+    {
+        await using var client = await Started();
+        var answer = await client.RequestAsync("textDocument/inlineCompletion", new { textDocument = new { uri = Uri }, position = new { line = "first", character = true } });
+        Assert.Equal(-32602, (int)answer["error"]!["code"]!);
+        await AssertStillServing(client);
+    }
+
+    [Fact]
+    public async Task Positions_outside_the_document_and_unknown_documents_get_invalid_params()
+    {
+        await using var client = await Started();
+        foreach (var (uri, line, character) in new[] { (Uri, 5, 0), (Uri, 0, 99), (Uri, -1, 0), ("file:///never/opened.cs", 0, 0) })
+        {
+            var answer = await client.RequestAsync("textDocument/inlineCompletion", new { textDocument = new { uri }, position = new { line, character } });
+            Assert.Equal(-32602, (int)answer["error"]!["code"]!);
+        }
+        // A change outside the document is a notification: nothing to answer, the last good text stays.
+        await client.NotifyAsync("textDocument/didChange", new { textDocument = new { uri = Uri, version = 9 }, contentChanges = new object[] { new { range = new { start = new { line = 40, character = 0 }, end = new { line = 41, character = 0 } }, text = "x" } } });
+        await AssertStillServing(client);
+    }
+
+    [Fact]
+    public async Task A_20_megabyte_document_is_served()
+    {
+        await using var client = await Started();
+        var line = "    total += values[index] * weights[index]; // accumulate the weighted sum\n";
+        var text = new StringBuilder().Insert(0, line, 20 * 1024 * 1024 / line.Length).Append("    return ").ToString();
+        var lastLine = text.Count(c => c == '\n');
+        await client.OpenAsync("file:///work/huge.cs", text);
+
+        var answer = await client.RequestAsync("textDocument/inlineCompletion", new { textDocument = new { uri = "file:///work/huge.cs" }, position = new { line = lastLine, character = 11 } });
+        Assert.True(answer.ContainsKey("result"), answer.ToJsonString());
+        await AssertStillServing(client);
+    }
+}

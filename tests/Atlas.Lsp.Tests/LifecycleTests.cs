@@ -1,0 +1,65 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+
+namespace Atlas.Lsp.Tests;
+
+/// <summary>initialize/shutdown/exit as the specification says, and the executable's own flags.</summary>
+public sealed class LifecycleTests
+{
+    [Fact]
+    public async Task Initialize_advertises_exactly_what_is_implemented()
+    {
+        await using var client = LspClient.Start();
+        var result = await client.InitializeAsync();
+        var capabilities = result["result"]!["capabilities"]!.AsObject();
+
+        Assert.Equal(["codeActionProvider", "completionProvider", "inlineCompletionProvider", "textDocumentSync"], capabilities.Select(p => p.Key).Order());
+        Assert.Equal(2, (int)capabilities["textDocumentSync"]!["change"]!);
+        Assert.True((bool)capabilities["codeActionProvider"]!["resolveProvider"]!);
+        Assert.Equal("atlas-lsp", (string)result["result"]!["serverInfo"]!["name"]!);
+    }
+
+    [Fact]
+    public async Task Shutdown_then_exit_ends_with_code_0()
+    {
+        await using var client = LspClient.Start();
+        await client.InitializeAsync();
+        var shutdown = await client.RequestAsync("shutdown", null);
+        Assert.True(shutdown.ContainsKey("result"));
+        await client.NotifyAsync("exit", null);
+        Assert.Equal(0, await client.WaitForExitAsync());
+    }
+
+    [Fact]
+    public async Task Exit_without_shutdown_ends_with_code_1()
+    {
+        await using var client = LspClient.Start();
+        await client.InitializeAsync();
+        await client.NotifyAsync("exit", null);
+        Assert.Equal(1, await client.WaitForExitAsync());
+    }
+
+    [Fact]
+    public async Task The_server_exits_when_the_client_closes_its_input()
+    {
+        await using var client = LspClient.Start();
+        await client.InitializeAsync();
+        client.CloseInput();
+        Assert.Equal(1, await client.WaitForExitAsync());
+    }
+
+    [Theory]
+    [InlineData("--version", "0.1.0")]
+    [InlineData("--help", "--stdio")]
+    public async Task Version_and_help_print_and_exit_0(string flag, string expected)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "atlas-lsp.dll"));
+        info.ArgumentList.Add(flag);
+        using var process = Process.Start(info)!;
+        var output = await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.Equal(0, process.ExitCode);
+        Assert.Contains(expected, output);
+    }
+}
