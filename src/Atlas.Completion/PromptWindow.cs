@@ -23,11 +23,20 @@ public sealed class PromptWindow(int maxPrefixChars = PromptWindow.DefaultPrefix
     /// <summary>About 1,000 tokens after it: the suffix is decoded again on every keystroke, so it stays short.</summary>
     public const int DefaultSuffixChars = 4_000;
 
+    /// <summary>Window edges move in steps of this many characters, not with every keystroke.</summary>
+    public const int Grid = 1024;
+
     public PromptPieces Build(TextDocument document, int offset)
     {
         var text = document.Text;
-        var start = LineStartAtOrAfter(text, Math.Max(0, offset - maxPrefixChars), offset);
-        var end = LineEndAtOrBefore(text, Math.Min(text.Length, offset + maxSuffixChars), offset);
+        // An edge that moved with each keystroke would change the prompt's first tokens every time and throw away
+        // the whole KV cache; snapped to a grid, the start stays put while the user types, and only the tail changes.
+        var grid = Math.Clamp(maxPrefixChars / 4, 1, Grid);
+        var earliest = offset - maxPrefixChars;
+        var start = earliest <= 0 ? 0 : LineStartAtOrAfter(text, Math.Min(offset, (earliest + grid - 1) / grid * grid), offset);
+        grid = Math.Clamp(maxSuffixChars / 4, 1, Grid);
+        var latest = offset + maxSuffixChars;
+        var end = latest >= text.Length ? text.Length : LineEndAtOrBefore(text, Math.Max(offset, latest / grid * grid), offset);
         return new PromptPieces(text[start..offset], text[offset..end]);
     }
 
@@ -41,7 +50,7 @@ public sealed class PromptWindow(int maxPrefixChars = PromptWindow.DefaultPrefix
 
     private static int LineEndAtOrBefore(string text, int index, int limit)
     {
-        if (index == text.Length) return index;
+        if (index == text.Length || index == limit) return index;
         var newline = text.LastIndexOf('\n', index - 1, index - limit);
         return newline < 0 ? index : newline + 1;
     }

@@ -70,6 +70,24 @@ public sealed class PromptCacheTests(TinyEngineFixture fixture) : IClassFixture<
         Assert.InRange(completion.Timings.TokensGenerated, 1, 16);
     }
 
+    [Fact]
+    public async Task Typing_at_the_end_of_a_prompt_too_long_for_the_context_still_reuses_the_cache()
+    {
+        using var small = await Models.LoadAsync(Models.Tiny, contextSize: 512);
+        var prefix = string.Concat(Enumerable.Repeat(Code + "\n", 6)) + "    var next = ";
+        await small.CompleteAsync(new CompletionRequest { Prefix = prefix, MaxTokens = 4 });
+        var evaluated = new List<int>();
+        foreach (var c in "value1 + offset")
+        {
+            prefix += c;
+            var completion = await small.CompleteAsync(new CompletionRequest { Prefix = prefix, MaxTokens = 4 });
+            Assert.True(small.BuildPrompt(new CompletionRequest { Prefix = prefix, MaxTokens = 4 }).Truncated);
+            evaluated.Add(completion.Timings.TokensEvaluated);
+        }
+        // Most keystrokes decode a token or two; only a keystroke that crosses a truncation step re-decodes the prompt.
+        Assert.True(evaluated.Count(n => n <= 4) >= evaluated.Count - 2, string.Join(",", evaluated));
+    }
+
     private static int CommonPrefix(IReadOnlyList<int> a, IReadOnlyList<int> b)
     {
         var n = 0;

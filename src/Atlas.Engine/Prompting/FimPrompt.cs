@@ -9,6 +9,12 @@ namespace Atlas.Engine.Prompting;
 public sealed record FimPrompt(IReadOnlyList<int> Tokens, string Rendered, FimFamily Family, int PrefixTokens, int SuffixTokens, bool Truncated)
 {
     /// <summary>
+    /// Prefix tokens are cut away in steps of this many (at most a quarter of the room), so the prompt's start stays
+    /// put while the user types.
+    /// </summary>
+    public const int TruncationStep = 256;
+
+    /// <summary>
     /// Lays out prefix and suffix in the model's FIM format within <paramref name="maxTokens"/>. When the pieces do
     /// not fit, the suffix keeps at most a quarter of the room (more if the prefix is short) and both are cut away
     /// from the cursor: the prefix loses its oldest tokens, the suffix its last ones. Line-aware budgeting is the
@@ -29,6 +35,12 @@ public sealed record FimPrompt(IReadOnlyList<int> Tokens, string Rendered, FimFa
         {
             keepSuffix = Math.Min(suffixTokens.Length, Math.Max(room / 4, room - prefixTokens.Length));
             keepPrefix = Math.Min(prefixTokens.Length, room - keepSuffix);
+            // Drop whole steps of the oldest prefix tokens: a cut that moved with every keystroke would change the
+            // prompt's first tokens each time and leave nothing of the KV cache to reuse.
+            var step = Math.Clamp(room / 4, 1, TruncationStep);
+            var drop = prefixTokens.Length - keepPrefix;
+            drop = Math.Min(prefixTokens.Length, (drop + step - 1) / step * step);
+            keepPrefix = prefixTokens.Length - drop;
         }
         var keptPrefix = prefixTokens.AsSpan(prefixTokens.Length - keepPrefix);
         var keptSuffix = suffixTokens.AsSpan(0, keepSuffix);

@@ -11,6 +11,7 @@ internal static class BenchCommands
         bench.Subcommands.Add(EngineBench.Create());
         bench.Subcommands.Add(SpeculativeBench.Create());
         bench.Subcommands.Add(FixesBench.Create());
+        bench.Subcommands.Add(LspBench.Create());
         return bench;
     }
 }
