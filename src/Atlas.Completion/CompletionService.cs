@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Atlas.Context;
 using Atlas.Documents;
 using Atlas.Engine;
 using Microsoft.Extensions.Logging;
@@ -29,17 +30,17 @@ public sealed class CompletionService(IPromptSource prompts, SuggestionCache cac
     public IPromptSource Prompts { get; set; } = prompts;
 
     /// <summary>
-    /// Suggests a completion at the position. A newer call for the same document cancels this one
-    /// (<see cref="OperationCanceledException"/>), whether it is waiting for the model or not.
+    /// Starts a request for a document: cancels the one still running for it and returns this one's cancellation,
+    /// to be disposed when it ends. Call it before anything that waits, so requests supersede in arrival order.
     /// </summary>
-    public async Task<Suggestion?> SuggestAsync(CompletionEngine engine, TextDocument document, TextPosition position, CompletionOptions options, CancellationToken cancellationToken)
+    public Supersession Supersede(string uri, CancellationToken cancellationToken)
     {
-        using var mine = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var mine = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         CancellationTokenSource? older;
         lock (_gate)
         {
-            _latest.TryGetValue(document.Uri, out older);
-            _latest[document.Uri] = mine;
+            _latest.TryGetValue(uri, out older);
+            _latest[uri] = mine;
         }
         try
         {
@@ -48,18 +49,30 @@ public sealed class CompletionService(IPromptSource prompts, SuggestionCache cac
         catch (ObjectDisposedException)
         {
         }
-        try
+        return new Supersession(this, uri, mine);
+    }
+
+    /// <summary>One request's place as the latest for its document.</summary>
+    public sealed class Supersession(CompletionService owner, string uri, CancellationTokenSource source) : IDisposable
+    {
+        public CancellationToken Token => source.Token;
+
+        public void Dispose()
         {
-            return await SuggestLatestAsync(engine, document, position, options, mine.Token);
-        }
-        finally
-        {
-            lock (_gate)
+            lock (owner._gate)
             {
-                if (_latest.TryGetValue(document.Uri, out var registered) && registered == mine) _latest.Remove(document.Uri);
+                if (owner._latest.TryGetValue(uri, out var registered) && registered == source) owner._latest.Remove(uri);
             }
+            source.Dispose();
         }
     }
+
+    /// <summary>
+    /// Suggests a completion at the position. Pass the token of a <see cref="Supersede"/> taken when the request
+    /// arrived, so a newer request for the same document cancels this one.
+    /// </summary>
+    public Task<Suggestion?> SuggestAsync(CompletionEngine engine, TextDocument document, TextPosition position, CompletionOptions options, CancellationToken cancellationToken) =>
+        SuggestLatestAsync(engine, document, position, options, cancellationToken);
 
     private async Task<Suggestion?> SuggestLatestAsync(CompletionEngine engine, TextDocument document, TextPosition position, CompletionOptions options, CancellationToken cancellationToken)
     {
@@ -83,6 +96,10 @@ public sealed class CompletionService(IPromptSource prompts, SuggestionCache cac
         {
             Prefix = pieces.Prefix,
             Suffix = pieces.Suffix,
+            Context = pieces.Context,
+            FilePath = pieces.FilePath,
+            RepositoryName = pieces.RepositoryName,
+            CommentMarker = pieces.CommentMarker,
             MaxTokens = options.MaxTokens,
             TimeBudget = options.TimeBudget,
             SingleLine = singleLine,

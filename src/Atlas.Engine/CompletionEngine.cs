@@ -108,7 +108,7 @@ public sealed class CompletionEngine : IDisposable
 
     /// <summary>The prompt this request would be sent as, without running the model.</summary>
     public FimPrompt BuildPrompt(CompletionRequest request) =>
-        FimPrompt.Build(_model, request.Prefix, request.Suffix, PromptRoom(request));
+        FimPrompt.Build(_model, request, PromptRoom(request));
 
     /// <summary>
     /// Completes at the cursor. Greedy, so the same prompt gives the same answer whether or not the cache was warm.

@@ -1,5 +1,8 @@
 namespace Atlas.Engine;
 
+/// <summary>A piece of the repository the model should see before the code being completed.</summary>
+public sealed record ContextFile(string Path, string Text);
+
 /// <summary>What to complete: the text before and after the cursor, and the limits on the answer.</summary>
 public sealed record CompletionRequest
 {
@@ -11,6 +14,22 @@ public sealed record CompletionRequest
 
     public required string Prefix { get; init; }
     public string Suffix { get; init; } = "";
+
+    /// <summary>
+    /// Declarations and snippets from elsewhere in the repository, most relevant first. Laid out in the family's
+    /// repository format when it has one, else as commented sections before the prefix; dropped from the end first
+    /// when the prompt does not fit.
+    /// </summary>
+    public IReadOnlyList<ContextFile> Context { get; init; } = [];
+
+    /// <summary>The path of the file being completed, relative to the repository (shown to the model with the context).</summary>
+    public string? FilePath { get; init; }
+
+    /// <summary>The repository's name, for families whose repository format starts with one.</summary>
+    public string? RepositoryName { get; init; }
+
+    /// <summary>The line-comment marker of the file's language, for commented context sections.</summary>
+    public string CommentMarker { get; init; } = "//";
 
     /// <summary>Stop after this many generated tokens.</summary>
     public int MaxTokens { get; init; } = DefaultMaxTokens;

@@ -1,5 +1,7 @@
 using Atlas.Documents;
 
+using Atlas.Context;
+
 namespace Atlas.Completion.Tests;
 
 public sealed class LineModeTests

@@ -76,6 +76,48 @@ public sealed class FimFormatTests
     }
 
     [Fact]
+    public async Task Repository_context_uses_qwens_repository_format()
+    {
+        using var engine = await Models.LoadAsync(Models.Synthetic(FimTokens.Qwen));
+        var prompt = engine.BuildPrompt(new CompletionRequest
+        {
+            Prefix = Prefix, Suffix = Suffix, FilePath = "src/main.py", RepositoryName = "demo",
+            Context = [new ContextFile("src/util.py", "def helper(): ...")],
+        });
+        Assert.Equal("<|repo_name|>demo\n<|file_sep|>src/util.py\ndef helper(): ...\n<|file_sep|>src/main.py\n<|fim_prefix|>" + Prefix + "<|fim_suffix|>" + Suffix + "<|fim_middle|>", prompt.Rendered);
+        Assert.Equal(1, prompt.ContextFiles);
+    }
+
+    [Fact]
+    public async Task Without_repository_markers_context_becomes_commented_sections_before_the_prefix()
+    {
+        using var engine = await Models.LoadAsync(Models.Synthetic(FimTokens.CodeLlama));
+        var prompt = engine.BuildPrompt(new CompletionRequest
+        {
+            Prefix = Prefix, Suffix = Suffix, CommentMarker = "#",
+            Context = [new ContextFile("util.py", "def helper():\n    return 1")],
+        });
+        Assert.Equal("<PRE># Path: util.py\n# def helper():\n#     return 1\n" + Prefix + "<SUF>" + Suffix + "<MID>", prompt.Rendered);
+    }
+
+    [Fact]
+    public async Task Context_is_dropped_least_relevant_first_when_the_prompt_does_not_fit()
+    {
+        using var engine = await Models.LoadAsync(Models.Synthetic(FimTokens.Qwen), contextSize: 256);
+        var big = string.Concat(Enumerable.Repeat("int value = compute(1) + offset;\n", 40));
+        var prompt = engine.BuildPrompt(new CompletionRequest
+        {
+            Prefix = Prefix, Suffix = Suffix, MaxTokens = 16,
+            Context = [new ContextFile("first.cs", "class First {}"), new ContextFile("big.cs", big), new ContextFile("third.cs", big)],
+        });
+        Assert.Equal(1, prompt.ContextFiles);
+        Assert.Contains("first.cs", prompt.Rendered);
+        Assert.DoesNotContain("big.cs", prompt.Rendered);
+        Assert.True(prompt.Truncated);
+        Assert.EndsWith(Prefix + "<|fim_suffix|>" + Suffix + "<|fim_middle|>", prompt.Rendered);
+    }
+
+    [Fact]
     public async Task Family_stop_markers_end_generation()
     {
         using var engine = await Models.LoadAsync(Models.Synthetic(FimTokens.Qwen));

@@ -110,8 +110,8 @@ public sealed class CompletionTests
         await client.OpenAsync(Uri, Code);
         await client.RequestAsync("textDocument/inlineCompletion", At(4, 15)); // the model is loaded and warm
 
+        // The cancel follows at once: the request is then cancelled whether it is queued or generating, never finished.
         var (id, answer) = client.Send("textDocument/inlineCompletion", At(4, 14));
-        await Task.Delay(200);
         await client.NotifyAsync("$/cancelRequest", new { id });
         var cancelled = await answer;
         Assert.Equal(-32800, (int)cancelled["error"]!["code"]!);
@@ -129,8 +129,8 @@ public sealed class CompletionTests
         await client.OpenAsync(Uri, Code);
         await client.RequestAsync("textDocument/completion", At(4, 15));
 
+        // Requests are handled in order up to their first wait, so the older one is running when the newer arrives.
         var (_, older) = client.Send("textDocument/inlineCompletion", At(4, 14));
-        await Task.Delay(200);
         await client.NotifyAsync("workspace/didChangeConfiguration", new { settings = new { atlas = new { model = LspClient.TinyModel, maxTokens = 4 } } });
         var newer = await client.RequestAsync("textDocument/inlineCompletion", At(4, 15));
 

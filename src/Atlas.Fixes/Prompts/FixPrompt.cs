@@ -52,17 +52,8 @@ public static class FixPrompt
     }
 
     /// <summary>The line-comment marker of the document's language.</summary>
-    public static string LineComment(TextDocument document)
-    {
-        var extension = Path.GetExtension(document.Uri).ToLowerInvariant();
-        return (document.LanguageId.ToLowerInvariant(), extension) switch
-        {
-            ("python" or "shellscript" or "ruby" or "yaml" or "toml" or "perl" or "r" or "makefile" or "dockerfile", _) => "#",
-            (_, ".py" or ".sh" or ".rb" or ".yml" or ".yaml" or ".toml" or ".pl" or ".r") => "#",
-            ("lua" or "sql" or "haskell", _) or (_, ".lua" or ".sql" or ".hs") => "--",
-            _ => "//",
-        };
-    }
+    public static string LineComment(TextDocument document) =>
+        SourceLanguage.LineComment(SourceLanguage.Of(document.Uri, document.LanguageId));
 
     private static string Indentation(string text)
     {

@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Atlas.Completion;
+using Atlas.Context;
 using Atlas.Documents;
 using Atlas.Engine;
 using Atlas.Lsp.Cli;

@@ -176,13 +176,15 @@ public sealed class LanguageServer(DocumentStore documents, ModelHost models, Co
     private async Task<Suggestion?> SuggestAsync(TextDocument document, TextPosition position, CancellationToken cancellationToken)
     {
         if (!_settings.Enabled) return null;
+        // Taken before the first wait, so a newer request for this document always cancels an older one.
+        using var latest = completions.Supersede(document.Uri, cancellationToken);
         var clock = Stopwatch.StartNew();
-        var engine = await models.EngineAsync(cancellationToken);
-        if (engine is null) return null;
-        var queuedMs = clock.Elapsed.TotalMilliseconds;
         try
         {
-            var suggestion = await completions.SuggestAsync(engine, document, position, _settings.Completion, cancellationToken);
+            var engine = await models.EngineAsync(latest.Token);
+            if (engine is null) return null;
+            var queuedMs = clock.Elapsed.TotalMilliseconds;
+            var suggestion = await completions.SuggestAsync(engine, document, position, _settings.Completion, latest.Token);
             if (suggestion is not null)
             {
                 OnSuggestion?.Invoke(suggestion);

@@ -1,4 +1,5 @@
 using Atlas.Completion;
+using Atlas.Context;
 using Atlas.Documents;
 using Atlas.Lsp.Protocol;
 using Microsoft.Extensions.Logging;
@@ -44,8 +45,9 @@ public sealed class ServerHost : IDisposable
         var formatter = new SystemTextJsonFormatter { JsonSerializerOptions = Spec.Json };
         using var rpc = new LspJsonRpc(new HeaderDelimitedMessageHandler(transport.RpcOutput, transport.RpcInput, formatter))
         {
-            // Handlers run one at a time up to their first await, so didChange is applied before a later completion reads.
-            SynchronizationContext = new NonConcurrentSynchronizationContext(sticky: false),
+            // Handlers run one at a time, in arrival order, between their awaits: didChange is applied before a later
+            // completion reads, and a newer completion supersedes an older one in the order they came.
+            SynchronizationContext = new NonConcurrentSynchronizationContext(sticky: true),
             CancelLocallyInvokedMethodsWhenConnectionIsClosed = true,
         };
         rpc.AddLocalRpcTarget(Server, new JsonRpcTargetOptions { UseSingleObjectParameterDeserialization = true });

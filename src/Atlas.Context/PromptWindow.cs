@@ -1,9 +1,19 @@
 using Atlas.Documents;
+using Atlas.Engine;
 
-namespace Atlas.Completion;
+namespace Atlas.Context;
 
-/// <summary>The text around the cursor that a prompt is built from.</summary>
-public sealed record PromptPieces(string Prefix, string Suffix);
+/// <summary>
+/// The text a prompt is built from: around the cursor, and from the rest of the repository (most relevant first),
+/// with what the engine needs to lay the repository part out in the model family's format.
+/// </summary>
+public sealed record PromptPieces(string Prefix, string Suffix)
+{
+    public IReadOnlyList<ContextFile> Context { get; init; } = [];
+    public string? FilePath { get; init; }
+    public string? RepositoryName { get; init; }
+    public string CommentMarker { get; init; } = "//";
+}
 
 /// <summary>
 /// The one seam where a document and a position become prompt text. The default takes a bounded window of the

@@ -1,0 +1,229 @@
+using System.Text;
+using System.Text.RegularExpressions;
+using Atlas.Context.Workspace;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Text;
+
+namespace Atlas.Context.CSharp;
+
+/// <summary>
+/// A Roslyn view of the repository's C# files (one ad-hoc project against the framework's reference assemblies),
+/// kept current document by document, and the question it answers: which declarations does the code at the cursor
+/// use that the model cannot see in its window? The receiver type after a dot, the types of locals, parameters and
+/// fields in scope, the base types and interfaces of the enclosing type, and the enclosing type's members declared
+/// in other files — rendered as compact stubs (signatures, short doc summaries, no bodies), most relevant first.
+/// Works on broken code: Roslyn binds what it can of a file that does not compile.
+/// </summary>
+public sealed partial class CSharpContext
+{
+    /// <summary>Members shown per type: enough to call into it, not a dump of the BCL.</summary>
+    public const int MembersPerType = 24;
+
+    private static readonly SymbolDisplayFormat MemberFormat = new(
+        typeQualificationStyle: SymbolDisplayTypeQualificationStyle.NameOnly,
+        genericsOptions: SymbolDisplayGenericsOptions.IncludeTypeParameters | SymbolDisplayGenericsOptions.IncludeTypeConstraints,
+        memberOptions: SymbolDisplayMemberOptions.IncludeParameters | SymbolDisplayMemberOptions.IncludeType | SymbolDisplayMemberOptions.IncludeModifiers |
+                       SymbolDisplayMemberOptions.IncludeAccessibility | SymbolDisplayMemberOptions.IncludeRef | SymbolDisplayMemberOptions.IncludeConstantValue,
+        parameterOptions: SymbolDisplayParameterOptions.IncludeType | SymbolDisplayParameterOptions.IncludeName | SymbolDisplayParameterOptions.IncludeParamsRefOut |
+                          SymbolDisplayParameterOptions.IncludeDefaultValue | SymbolDisplayParameterOptions.IncludeExtensionThis,
+        propertyStyle: SymbolDisplayPropertyStyle.ShowReadWriteDescriptor,
+        miscellaneousOptions: SymbolDisplayMiscellaneousOptions.UseSpecialTypes | SymbolDisplayMiscellaneousOptions.EscapeKeywordIdentifiers |
+                              SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
+
+    private static readonly SymbolDisplayFormat TypeFormat = new(
+        typeQualificationStyle: SymbolDisplayTypeQualificationStyle.NameOnly,
+        genericsOptions: SymbolDisplayGenericsOptions.IncludeTypeParameters,
+        miscellaneousOptions: SymbolDisplayMiscellaneousOptions.UseSpecialTypes);
+
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, DocumentId> _documents = new(StringComparer.Ordinal);
+    private readonly Dictionary<ISymbol, string> _stubs = new(SymbolEqualityComparer.Default);
+    private Solution _solution;
+    private readonly ProjectId _project;
+
+    public CSharpContext()
+    {
+        var workspace = new AdhocWorkspace();
+        _project = ProjectId.CreateNewId();
+        _solution = workspace.CurrentSolution.AddProject(ProjectInfo.Create(_project, VersionStamp.Create(), "repository", "repository", LanguageNames.CSharp,
+            compilationOptions: new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable),
+            parseOptions: new CSharpParseOptions(LanguageVersion.Latest),
+            metadataReferences: FrameworkReferences.All));
+    }
+
+    /// <summary>Adds or replaces a file; other files' syntax trees are reused, so an edit costs one reparse.</summary>
+    public void Update(string path, string text)
+    {
+        lock (_gate)
+        {
+            if (_documents.TryGetValue(path, out var id))
+            {
+                _solution = _solution.WithDocumentText(id, SourceText.From(text));
+            }
+            else
+            {
+                id = DocumentId.CreateNewId(_project);
+                _solution = _solution.AddDocument(id, Path.GetFileName(path), SourceText.From(text), filePath: path);
+                _documents[path] = id;
+            }
+            _stubs.Clear();
+        }
+    }
+
+    public void Remove(string path)
+    {
+        lock (_gate)
+        {
+            if (_documents.Remove(path, out var id)) _solution = _solution.RemoveDocument(id);
+            _stubs.Clear();
+        }
+    }
+
+    /// <summary>The Roslyn document of a file (added if it was not indexed yet), for verification and context alike.</summary>
+    public Document Document(string path, string text)
+    {
+        Update(path, text);
+        lock (_gate) return _solution.GetDocument(_documents[path])!;
+    }
+
+    /// <summary>The declarations the code at <paramref name="offset"/> uses and that live outside this file, best first.</summary>
+    public async Task<IReadOnlyList<Declaration>> CollectAsync(string path, string text, int offset, Func<string, string> displayPath, CancellationToken cancellationToken)
+    {
+        var document = Document(path, text);
+        var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
+        if (model is null) return [];
+        var root = await model.SyntaxTree.GetRootAsync(cancellationToken).ConfigureAwait(false);
+        offset = Math.Clamp(offset, 0, root.FullSpan.End);
+        var token = root.FindToken(Math.Max(0, offset - 1));
+
+        var found = new Dictionary<INamedTypeSymbol, int>(SymbolEqualityComparer.Default);
+        void Consider(ITypeSymbol? type, int score)
+        {
+            foreach (var t in Unwrap(type))
+                if (!found.TryGetValue(t, out var s) || s < score) found[t] = score;
+        }
+
+        // The receiver after a dot: what the user is about to call a member of.
+        if (token.Parent?.AncestorsAndSelf().OfType<MemberAccessExpressionSyntax>().FirstOrDefault() is { } access && access.OperatorToken.SpanStart < offset)
+            Consider(model.GetTypeInfo(access.Expression, cancellationToken).Type, 100);
+        else if (token.IsKind(SyntaxKind.DotToken) && token.Parent is MemberAccessExpressionSyntax dotted)
+            Consider(model.GetTypeInfo(dotted.Expression, cancellationToken).Type, 100);
+
+        // Locals and parameters in scope, then the enclosing type's fields and properties.
+        foreach (var symbol in model.LookupSymbols(offset))
+        {
+            switch (symbol)
+            {
+                case ILocalSymbol local: Consider(local.Type, 80); break;
+                case IParameterSymbol parameter: Consider(parameter.Type, 80); break;
+            }
+        }
+        var enclosing = token.Parent?.AncestorsAndSelf().OfType<TypeDeclarationSyntax>().FirstOrDefault() is { } typeSyntax
+            ? model.GetDeclaredSymbol(typeSyntax, cancellationToken) as INamedTypeSymbol
+            : null;
+        if (enclosing is not null)
+        {
+            foreach (var member in enclosing.GetMembers())
+            {
+                if (member is IFieldSymbol { IsImplicitlyDeclared: false } field) Consider(field.Type, 70);
+                if (member is IPropertySymbol property) Consider(property.Type, 65);
+            }
+            Consider(enclosing.BaseType, 75);
+            foreach (var i in enclosing.Interfaces) Consider(i, 72);
+            // A partial type's other halves are declarations the window cannot show.
+            if (enclosing.DeclaringSyntaxReferences.Any(r => r.SyntaxTree.FilePath != path)) found[enclosing] = 60;
+        }
+
+        var results = new List<Declaration>();
+        foreach (var (type, score) in found.OrderByDescending(p => p.Value))
+        {
+            var inThisFile = type.DeclaringSyntaxReferences.Length > 0 && type.DeclaringSyntaxReferences.All(r => r.SyntaxTree.FilePath == path);
+            if (inThisFile) continue;
+            var source = type.DeclaringSyntaxReferences.FirstOrDefault()?.SyntaxTree.FilePath is { Length: > 0 } file
+                ? displayPath(file)
+                : type.ContainingAssembly?.Name ?? "metadata";
+            results.Add(new Declaration(type.ToDisplayString(TypeFormat), source, Stub(type, path), score));
+        }
+        return results;
+    }
+
+    private string Stub(INamedTypeSymbol type, string currentPath)
+    {
+        lock (_gate)
+        {
+            if (_stubs.TryGetValue(type, out var cached)) return cached;
+        }
+        var text = new StringBuilder();
+        if (Summary(type) is { } summary) text.Append("/// ").Append(summary).Append('\n');
+        text.Append(Keyword(type)).Append(' ').Append(type.ToDisplayString(TypeFormat));
+        var bases = new List<string>();
+        if (type.BaseType is { SpecialType: SpecialType.None } b && type.TypeKind == TypeKind.Class) bases.Add(b.ToDisplayString(TypeFormat));
+        bases.AddRange(type.Interfaces.Select(i => i.ToDisplayString(TypeFormat)));
+        if (bases.Count > 0) text.Append(" : ").Append(string.Join(", ", bases));
+        text.Append("\n{\n");
+        var shown = 0;
+        foreach (var member in type.GetMembers())
+        {
+            if (member.IsImplicitlyDeclared || member.DeclaredAccessibility is Accessibility.Private || member.CanBeReferencedByName is false && member is not IMethodSymbol { MethodKind: MethodKind.Constructor }) continue;
+            if (member is IMethodSymbol { MethodKind: not (MethodKind.Ordinary or MethodKind.Constructor) }) continue;
+            // Members declared in the current file are in the window already.
+            if (member.DeclaringSyntaxReferences.Length > 0 && member.DeclaringSyntaxReferences.All(r => r.SyntaxTree.FilePath == currentPath)) continue;
+            if (shown++ == MembersPerType) { text.Append("    // …\n"); break; }
+            if (Summary(member) is { } doc) text.Append("    /// ").Append(doc).Append('\n');
+            text.Append("    ").Append(member.ToDisplayString(MemberFormat)).Append(member is IPropertySymbol or IEventSymbol ? "\n" : ";\n");
+        }
+        text.Append("}\n");
+        var stub = text.ToString();
+        lock (_gate) _stubs[type] = stub;
+        return stub;
+    }
+
+    private static string Keyword(INamedTypeSymbol type) => type.TypeKind switch
+    {
+        TypeKind.Interface => "interface",
+        TypeKind.Struct => type.IsRecord ? "record struct" : "struct",
+        TypeKind.Enum => "enum",
+        TypeKind.Delegate => "delegate",
+        _ => (type.IsAbstract ? "abstract " : type.IsSealed ? "sealed " : type.IsStatic ? "static " : "") + (type.IsRecord ? "record" : "class"),
+    };
+
+    /// <summary>A short XML doc summary as one line; longer ones are left out (they cost more than they tell).</summary>
+    private static string? Summary(ISymbol symbol)
+    {
+        var xml = symbol.GetDocumentationCommentXml();
+        if (string.IsNullOrEmpty(xml)) return null;
+        var match = SummaryElement().Match(xml);
+        if (!match.Success) return null;
+        var text = Whitespace().Replace(Tags().Replace(match.Groups[1].Value, ""), " ").Trim();
+        return text.Length is > 0 and <= 160 ? text : null;
+    }
+
+    /// <summary>The named types behind a type: element types of arrays, type arguments of generics; never the predefined ones.</summary>
+    private static IEnumerable<INamedTypeSymbol> Unwrap(ITypeSymbol? type)
+    {
+        switch (type)
+        {
+            case null or IErrorTypeSymbol:
+                yield break;
+            case IArrayTypeSymbol array:
+                foreach (var t in Unwrap(array.ElementType)) yield return t;
+                yield break;
+            case INamedTypeSymbol named:
+                if (named.SpecialType == SpecialType.None && named.TypeKind != TypeKind.Error) yield return named.OriginalDefinition;
+                foreach (var argument in named.TypeArguments)
+                    foreach (var t in Unwrap(argument)) yield return t;
+                yield break;
+        }
+    }
+
+    [GeneratedRegex(@"<summary>(.*?)</summary>", RegexOptions.Singleline)]
+    private static partial Regex SummaryElement();
+
+    [GeneratedRegex(@"<[^>]+>")]
+    private static partial Regex Tags();
+
+    [GeneratedRegex(@"\s+")]
+    private static partial Regex Whitespace();
+}
