@@ -91,7 +91,7 @@ public sealed class CompletionService(IPromptSource prompts, SuggestionCache cac
                 return new Suggestion(fromCache, offset, true, singleLine, null, clock.Elapsed.TotalMilliseconds, 0);
         }
 
-        var pieces = Prompts.Build(document, offset);
+        var pieces = await Prompts.BuildAsync(document, offset, cancellationToken);
         var request = new CompletionRequest
         {
             Prefix = pieces.Prefix,

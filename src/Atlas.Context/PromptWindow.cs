@@ -21,7 +21,7 @@ public sealed record PromptPieces(string Prefix, string Suffix)
 /// </summary>
 public interface IPromptSource
 {
-    PromptPieces Build(TextDocument document, int offset);
+    Task<PromptPieces> BuildAsync(TextDocument document, int offset, CancellationToken cancellationToken);
 }
 
 /// <summary>The document's own text around the cursor, at most so many characters each side.</summary>
@@ -35,6 +35,8 @@ public sealed class PromptWindow(int maxPrefixChars = PromptWindow.DefaultPrefix
 
     /// <summary>Window edges move in steps of this many characters, not with every keystroke.</summary>
     public const int Grid = 1024;
+
+    public Task<PromptPieces> BuildAsync(TextDocument document, int offset, CancellationToken cancellationToken) => Task.FromResult(Build(document, offset));
 
     public PromptPieces Build(TextDocument document, int offset)
     {

@@ -14,6 +14,7 @@ public static class Program
         var root = new RootCommand("Atlas: local, private AI code completion as a language server. Editors run `atlas-lsp --stdio`.");
         root.Options.Add(stdio);
         root.Subcommands.Add(CompleteCommand.Create());
+        root.Subcommands.Add(PromptCommand.Create());
         root.Subcommands.Add(BenchCommands.Create());
         root.SetAction(async (result, cancellationToken) =>
         {

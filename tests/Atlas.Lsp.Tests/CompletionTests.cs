@@ -179,4 +179,23 @@ public sealed class CompletionTests
             Assert.Empty(answer["result"]!["items"]!.AsArray());
         }
     }
+
+    [Fact]
+    public async Task Completions_carry_repository_context_from_the_indexed_workspace()
+    {
+        var samples = AppContext.BaseDirectory;
+        while (!Directory.Exists(Path.Combine(samples, "tests", "Samples", "context"))) samples = Path.GetDirectoryName(samples)!;
+        var repository = Path.Combine(samples, "tests", "Samples", "context", "csharp");
+        var file = Path.Combine(repository, "Shop.App", "CheckoutService.cs");
+
+        await using var client = LspClient.Start();
+        await client.InitializeAsync(workspaceFolder: repository);
+        await client.WaitForAsync(_ => client.Stderr.Contains("Indexed "), "the workspace index");
+        var uri = new Uri(file).AbsoluteUri;
+        await client.OpenAsync(uri, await File.ReadAllTextAsync(file));
+        var answer = await client.RequestAsync("textDocument/inlineCompletion", new { textDocument = new { uri }, position = new { line = 12, character = 29 } });
+
+        Assert.True(answer.ContainsKey("result"));
+        await client.WaitForAsync(_ => System.Text.RegularExpressions.Regex.IsMatch(client.Stderr, @"Context for \S+CheckoutService.cs:12: [1-9]\d* sections"), "a prompt with repository context");
+    }
 }

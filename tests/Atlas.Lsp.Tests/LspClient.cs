@@ -49,10 +49,11 @@ public sealed class LspClient : IAsyncDisposable
     }
 
     /// <summary>initialize (with the tiny model unless told otherwise) and initialized.</summary>
-    public async Task<JsonObject> InitializeAsync(object? atlasSettings = null, object? capabilities = null)
+    public async Task<JsonObject> InitializeAsync(object? atlasSettings = null, object? capabilities = null, string? workspaceFolder = null)
     {
         var settings = atlasSettings ?? new { model = TinyModel, maxTokens = 16 };
-        var result = await RequestAsync("initialize", new { processId = Environment.ProcessId, capabilities = capabilities ?? new { }, initializationOptions = new { atlas = settings } });
+        var folders = workspaceFolder is null ? null : new[] { new { uri = new Uri(workspaceFolder).AbsoluteUri, name = Path.GetFileName(workspaceFolder) } };
+        var result = await RequestAsync("initialize", new { processId = Environment.ProcessId, capabilities = capabilities ?? new { }, initializationOptions = new { atlas = settings }, workspaceFolders = folders });
         await NotifyAsync("initialized", new { });
         return result;
     }

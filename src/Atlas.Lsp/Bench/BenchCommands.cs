@@ -12,6 +12,7 @@ internal static class BenchCommands
         bench.Subcommands.Add(SpeculativeBench.Create());
         bench.Subcommands.Add(FixesBench.Create());
         bench.Subcommands.Add(LspBench.Create());
+        bench.Subcommands.Add(ContextBench.Create());
         return bench;
     }
 }

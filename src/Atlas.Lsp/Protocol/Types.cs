@@ -80,6 +80,10 @@ public sealed record ProgressParams(string Token, object Value);
 
 public sealed record DidChangeConfigurationParams(JsonElement? Settings);
 
+public sealed record FileEvent(string Uri, int Type);
+
+public sealed record DidChangeWatchedFilesParams(FileEvent[] Changes);
+
 public sealed record InitializeParams(int? ProcessId, JsonElement? Capabilities, JsonElement? InitializationOptions, JsonElement? WorkspaceFolders, string? RootUri, JsonElement? ClientInfo);
 
 public sealed record InitializeResult(ServerCapabilities Capabilities, ServerInfo ServerInfo);

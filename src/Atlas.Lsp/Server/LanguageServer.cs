@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Atlas.Completion;
+using Atlas.Context;
 using Atlas.Documents;
 using Atlas.Engine;
 using Atlas.Fixes;
@@ -18,7 +19,7 @@ namespace Atlas.Lsp.Server;
 /// The LSP methods Atlas implements. StreamJsonRpc dispatches to these; they translate between protocol shapes and
 /// the document store, the completion service and the fix proposer, and never let one bad request take the server down.
 /// </summary>
-public sealed class LanguageServer(DocumentStore documents, ModelHost models, CompletionService completions, ILogger logger)
+public sealed class LanguageServer(DocumentStore documents, ModelHost models, CompletionService completions, RepositoryWorkspace repository, ILogger logger)
 {
     private JsonRpc? _rpc;
     private AtlasSettings _settings = new();
@@ -45,6 +46,7 @@ public sealed class LanguageServer(DocumentStore documents, ModelHost models, Co
         _clientResolvesCodeActions = Flag(parameters.Capabilities, "textDocument", "codeAction", "resolveSupport");
         _clientShowsProgress = Flag(parameters.Capabilities, "window", "workDoneProgress");
         ApplySettings(parameters.InitializationOptions, loadNow: false);
+        _ = repository.IndexAsync(WorkspaceFolders(parameters));
         return new InitializeResult(
             new ServerCapabilities(
                 new TextDocumentSyncOptions(OpenClose: true, Change: Spec.SyncIncremental, new SaveOptions(IncludeText: false)),
@@ -74,7 +76,9 @@ public sealed class LanguageServer(DocumentStore documents, ModelHost models, Co
     public void DidOpen(DidOpenTextDocumentParams parameters)
     {
         var item = parameters.TextDocument;
-        documents.Open(new TextDocument(item.Uri, item.LanguageId, item.Version, item.Text ?? ""));
+        var document = new TextDocument(item.Uri, item.LanguageId, item.Version, item.Text ?? "");
+        documents.Open(document);
+        repository.Opened(document);
     }
 
     [JsonRpcMethod("textDocument/didChange", UseSingleObjectParameterDeserialization = true)]
@@ -82,8 +86,9 @@ public sealed class LanguageServer(DocumentStore documents, ModelHost models, Co
     {
         try
         {
-            documents.Change(parameters.TextDocument.Uri, parameters.TextDocument.Version,
+            var document = documents.Change(parameters.TextDocument.Uri, parameters.TextDocument.Version,
                 parameters.ContentChanges.Select(c => (c.Range is { } r ? (TextRange?)ToRange(r) : null, c.Text ?? "")));
+            repository.Changed(document, parameters.ContentChanges.LastOrDefault()?.Range?.Start.Line);
         }
         catch (Exception e) when (e is KeyNotFoundException or ArgumentOutOfRangeException)
         {
@@ -93,7 +98,18 @@ public sealed class LanguageServer(DocumentStore documents, ModelHost models, Co
     }
 
     [JsonRpcMethod("textDocument/didClose", UseSingleObjectParameterDeserialization = true)]
-    public void DidClose(DidCloseTextDocumentParams parameters) => documents.Close(parameters.TextDocument.Uri);
+    public void DidClose(DidCloseTextDocumentParams parameters)
+    {
+        documents.Close(parameters.TextDocument.Uri);
+        repository.Closed(parameters.TextDocument.Uri);
+    }
+
+    [JsonRpcMethod("workspace/didChangeWatchedFiles", UseSingleObjectParameterDeserialization = true)]
+    public void DidChangeWatchedFiles(DidChangeWatchedFilesParams parameters)
+    {
+        foreach (var change in parameters.Changes)
+            if (documents.Get(change.Uri) is null) repository.Watched(change.Uri, change.Type);
+    }
 
     [JsonRpcMethod("textDocument/didSave", UseSingleObjectParameterDeserialization = true)]
     public void DidSave(DidSaveTextDocumentParams parameters)
@@ -163,7 +179,10 @@ public sealed class LanguageServer(DocumentStore documents, ModelHost models, Co
         if (problems.Count == 0) problems.Add(new FixDiagnostic(ToRange(data.Range), "rewrite this code correctly"));
         var fixSettings = new FixSettings { Candidates = _settings.FixCandidates };
         var proposer = new FixProposer(new ModelFixCandidates(engine, fixSettings), fixSettings, logger);
-        var outcome = await proposer.ProposeAsync(document, problems, ToRange(data.Range), null, cancellationToken);
+        var roslyn = Atlas.Fixes.Targets.FixTarget.IsCSharp(document) && Atlas.Context.Workspace.WorkspaceIndex.TryLocalPath(document.Uri, out var path)
+            ? repository.CSharp.Document(path, document.Text)
+            : null;
+        var outcome = await proposer.ProposeAsync(document, problems, ToRange(data.Range), roslyn, cancellationToken);
         if (!outcome.HasEdit)
         {
             await ShowMessageAsync(Spec.MessageWarning, $"Atlas: {outcome.Summary}");
@@ -233,6 +252,11 @@ public sealed class LanguageServer(DocumentStore documents, ModelHost models, Co
         var progress = _clientShowsProgress ? new ClientProgress(this, token) : null;
         progress?.Begin($"Loading {Path.GetFileName(_settings.Model)}");
         var load = models.Configure(_settings.Engine, progress, problem => _ = ShowMessageAsync(Spec.MessageError, $"Atlas: {problem}"));
+        var maxTokens = _settings.MaxTokens;
+        _ = load.ContinueWith(t =>
+        {
+            if (t.Result is { } engine) repository.UseModel(engine.Model.CountTokens, engine.Info.ContextSize - maxTokens);
+        }, TaskScheduler.Default);
         _ = load.ContinueWith(t => progress?.End(t.Result is null ? "Model not loaded" : "Model loaded"), TaskScheduler.Default);
     }
 
@@ -269,6 +293,17 @@ public sealed class LanguageServer(DocumentStore documents, ModelHost models, Co
             .Select(d => new Diagnostic(
                 FromRange(new TextRange(document.PositionAt(d.Location.SourceSpan.Start), document.PositionAt(d.Location.SourceSpan.End))),
                 d.GetMessage(), JsonSerializer.SerializeToElement(d.Id), "roslyn", 1))];
+    }
+
+    private static IEnumerable<string> WorkspaceFolders(InitializeParams parameters)
+    {
+        var uris = new List<string>();
+        if (parameters.WorkspaceFolders is { ValueKind: JsonValueKind.Array } folders)
+            uris.AddRange(folders.EnumerateArray().Select(f => f.TryGetProperty("uri", out var u) ? u.GetString() : null).OfType<string>());
+        else if (parameters.RootUri is { } root)
+            uris.Add(root);
+        foreach (var uri in uris)
+            if (Atlas.Context.Workspace.WorkspaceIndex.TryLocalPath(uri, out var path)) yield return path;
     }
 
     private static string? CodeText(JsonElement? code) => code switch

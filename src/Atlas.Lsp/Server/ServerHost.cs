@@ -26,11 +26,13 @@ public sealed class ServerHost : IDisposable
         var logger = _logging.CreateLogger("atlas");
         _models = new ModelHost(logger);
         Documents = new DocumentStore();
-        Completions = new CompletionService(new PromptWindow(), new SuggestionCache(), logger);
-        Server = new LanguageServer(Documents, _models, Completions, logger);
+        Repository = new RepositoryWorkspace(_logging.CreateLogger("atlas.context"));
+        Completions = new CompletionService(Repository.Prompts, new SuggestionCache(), logger);
+        Server = new LanguageServer(Documents, _models, Completions, Repository, logger);
     }
 
     public DocumentStore Documents { get; }
+    public RepositoryWorkspace Repository { get; }
     public CompletionService Completions { get; }
     public LanguageServer Server { get; }
     public ModelHost Models => _models;

@@ -1,0 +1,5 @@
+import { formatCurrency, ReceiptPrinter } from "./format";
+
+export function summarize(total: number): string {
+  return 
+}
