@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using Atlas.Documents;
 using Microsoft.CodeAnalysis;
 using TextDocument = Atlas.Documents.TextDocument;
@@ -14,14 +13,6 @@ namespace Atlas.Fixes.Verification;
 /// </summary>
 public static class CSharpDocuments
 {
-    private static readonly Lazy<ImmutableArray<MetadataReference>> FrameworkReferences = new(() =>
-        [.. ((string?)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES") ?? "")
-            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-            .Where(p => Path.GetFileName(p).StartsWith("System.", StringComparison.Ordinal) || Path.GetFileName(p) is "mscorlib.dll" or "netstandard.dll")
-            .Select(p => (MetadataReference)MetadataReference.CreateFromFile(p))]);
-
-    public static ImmutableArray<MetadataReference> References => FrameworkReferences.Value;
-
     public static Document Standalone(TextDocument document)
     {
         var workspace = new AdhocWorkspace();
@@ -29,7 +20,7 @@ public static class CSharpDocuments
             ProjectId.CreateNewId(), VersionStamp.Create(), "standalone", "standalone", LanguageNames.CSharp,
             compilationOptions: new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable),
             parseOptions: new CSharpParseOptions(LanguageVersion.Latest),
-            metadataReferences: References));
+            metadataReferences: Atlas.Context.CSharp.FrameworkReferences.All));
         return workspace.AddDocument(project.Id, Path.GetFileName(new Uri(document.Uri).LocalPath), SourceText.From(document.Text));
     }
 }

@@ -178,7 +178,7 @@ public sealed class LanguageServer(DocumentStore documents, ModelHost models, Co
         var problems = data.Diagnostics.Select(d => new FixDiagnostic(ToRange(d.Range), d.Message, CodeText(d.Code), d.Source)).ToList();
         if (problems.Count == 0) problems.Add(new FixDiagnostic(ToRange(data.Range), "rewrite this code correctly"));
         var fixSettings = new FixSettings { Candidates = _settings.FixCandidates };
-        var proposer = new FixProposer(new ModelFixCandidates(engine, fixSettings), fixSettings, logger);
+        var proposer = new FixProposer(new ModelFixCandidates(engine, fixSettings, repository.Prompts), fixSettings, logger);
         var roslyn = Atlas.Fixes.Targets.FixTarget.IsCSharp(document) && Atlas.Context.Workspace.WorkspaceIndex.TryLocalPath(document.Uri, out var path)
             ? repository.CSharp.Document(path, document.Text)
             : null;
