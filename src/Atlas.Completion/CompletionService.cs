@@ -23,49 +23,17 @@ public sealed record Suggestion(string Text, int Offset, bool FromCache, bool Si
 /// </summary>
 public sealed class CompletionService(IPromptSource prompts, SuggestionCache cache, ILogger logger)
 {
-    private readonly Lock _gate = new();
-    private readonly Dictionary<string, CancellationTokenSource> _latest = new(StringComparer.Ordinal);
 
     /// <summary>Replaces how prompts are built (the repository-aware builder plugs in here).</summary>
     public IPromptSource Prompts { get; set; } = prompts;
+
+    private readonly LatestRequests _latest = new();
 
     /// <summary>
     /// Starts a request for a document: cancels the one still running for it and returns this one's cancellation,
     /// to be disposed when it ends. Call it before anything that waits, so requests supersede in arrival order.
     /// </summary>
-    public Supersession Supersede(string uri, CancellationToken cancellationToken)
-    {
-        var mine = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        CancellationTokenSource? older;
-        lock (_gate)
-        {
-            _latest.TryGetValue(uri, out older);
-            _latest[uri] = mine;
-        }
-        try
-        {
-            older?.Cancel();
-        }
-        catch (ObjectDisposedException)
-        {
-        }
-        return new Supersession(this, uri, mine);
-    }
-
-    /// <summary>One request's place as the latest for its document.</summary>
-    public sealed class Supersession(CompletionService owner, string uri, CancellationTokenSource source) : IDisposable
-    {
-        public CancellationToken Token => source.Token;
-
-        public void Dispose()
-        {
-            lock (owner._gate)
-            {
-                if (owner._latest.TryGetValue(uri, out var registered) && registered == source) owner._latest.Remove(uri);
-            }
-            source.Dispose();
-        }
-    }
+    public LatestRequests.Scope Supersede(string uri, CancellationToken cancellationToken) => _latest.Start(uri, cancellationToken);
 
     /// <summary>
     /// Suggests a completion at the position. Pass the token of a <see cref="Supersede"/> taken when the request

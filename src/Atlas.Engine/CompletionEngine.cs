@@ -22,8 +22,7 @@ public sealed class CompletionEngine : IDisposable
     private readonly KvCacheSession? _draftSession;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _turn = new(1, 1);
-    private readonly Lock _supersedeGate = new();
-    private readonly Dictionary<string, CancellationTokenSource> _inFlight = new(StringComparer.Ordinal);
+    private readonly LatestRequests _latest = new();
     private bool _disposed;
 
     private CompletionEngine(LoadedModel model, KvCacheSession session, (LoadedModel Model, KvCacheSession Session)? draft, string? draftProblem, ILogger logger)
@@ -117,25 +116,18 @@ public sealed class CompletionEngine : IDisposable
     public async Task<Completion> CompleteAsync(CompletionRequest request, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        Supersede(request.SupersedeKey, linked);
+        using var scope = request.SupersedeKey is { } key ? _latest.Start(key, cancellationToken) : null;
+        var token = scope?.Token ?? cancellationToken;
         var queued = Stopwatch.StartNew();
+        await _turn.WaitAsync(token).ConfigureAwait(false);
         try
         {
-            await _turn.WaitAsync(linked.Token).ConfigureAwait(false);
-            try
-            {
-                var queueMs = queued.Elapsed.TotalMilliseconds;
-                return await Task.Run(() => Generate(request, queueMs, linked.Token), linked.Token).ConfigureAwait(false);
-            }
-            finally
-            {
-                _turn.Release();
-            }
+            var queueMs = queued.Elapsed.TotalMilliseconds;
+            return await Task.Run(() => Generate(request, queueMs, token), token).ConfigureAwait(false);
         }
         finally
         {
-            Release(request.SupersedeKey, linked);
+            _turn.Release();
         }
     }
 
@@ -202,35 +194,6 @@ public sealed class CompletionEngine : IDisposable
 
     /// <summary>Room for the prompt: the context less what the answer may need.</summary>
     private int PromptRoom(CompletionRequest request) => Math.Max(1, _session.ContextSize - Math.Max(1, request.MaxTokens));
-
-    private void Supersede(string? key, CancellationTokenSource current)
-    {
-        if (key is null) return;
-        CancellationTokenSource? older;
-        lock (_supersedeGate)
-        {
-            _inFlight.TryGetValue(key, out older);
-            _inFlight[key] = current;
-        }
-        try
-        {
-            older?.Cancel();
-        }
-        catch (ObjectDisposedException)
-        {
-            // The older request finished between the look-up and the cancel: nothing left to stop.
-        }
-    }
-
-    private void Release(string? key, CancellationTokenSource current)
-    {
-        if (key is null) return;
-        lock (_supersedeGate)
-        {
-            if (_inFlight.TryGetValue(key, out var registered) && registered == current)
-                _inFlight.Remove(key);
-        }
-    }
 
     /// <summary>Waits for the request in progress, then frees the context and the weights.</summary>
     public void Dispose()

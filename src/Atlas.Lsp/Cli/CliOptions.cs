@@ -41,3 +41,30 @@ internal sealed class EngineOptions
         DraftMinProbability = result.GetValue(DraftPMin),
     };
 }
+
+/// <summary>A file and an LSP position in it, as the commands that work at a cursor take them.</summary>
+internal sealed class PositionOptions
+{
+    public Option<FileInfo> File { get; } = new("--file") { Description = "The source file.", Required = true };
+    public Option<int> Line { get; } = new("--line") { Description = "0-based line, as in LSP.", Required = true };
+    public Option<int> Character { get; } = new("--character") { Description = "0-based UTF-16 character, as in LSP.", Required = true };
+
+    public void AddTo(Command command)
+    {
+        command.Options.Add(File);
+        command.Options.Add(Line);
+        command.Options.Add(Character);
+    }
+
+    /// <summary>The file as a document and the cursor's offset in it; a missing file or a position outside it is a one-line error.</summary>
+    public async Task<(Atlas.Documents.TextDocument Document, Atlas.Documents.TextPosition Position)> ReadAsync(ParseResult result, CancellationToken cancellationToken)
+    {
+        var path = result.GetValue(File)!;
+        if (!path.Exists) throw new UserError($"File not found: '{path.FullName}'.");
+        var text = await System.IO.File.ReadAllTextAsync(path.FullName, cancellationToken);
+        var document = new Atlas.Documents.TextDocument(new Uri(path.FullName).AbsoluteUri, Atlas.Documents.SourceLanguage.Of(path.FullName), 0, text);
+        var position = new Atlas.Documents.TextPosition(result.GetValue(Line), result.GetValue(Character));
+        if (!document.Contains(position)) throw new UserError($"Position {position} is outside '{path.Name}' ({document.LineCount} lines).");
+        return (document, position);
+    }
+}

@@ -12,27 +12,19 @@ internal static class CompleteCommand
     public static Command Create()
     {
         var engine = new EngineOptions();
-        var file = new Option<FileInfo>("--file") { Description = "The source file to complete in.", Required = true };
-        var line = new Option<int>("--line") { Description = "0-based line, as in LSP.", Required = true };
-        var character = new Option<int>("--character") { Description = "0-based UTF-16 character, as in LSP.", Required = true };
+        var at = new PositionOptions();
         var maxTokens = new Option<int>("--max-tokens") { DefaultValueFactory = _ => CompletionRequest.DefaultMaxTokens, Description = "Cap on generated tokens." };
         var singleLine = new Option<bool>("--single-line") { Description = "Stop at the end of the line." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of text." };
         var command = new Command("complete", "Print the completion at a position in a file, and where the time went.");
         engine.AddTo(command);
-        command.Options.Add(file);
-        command.Options.Add(line);
-        command.Options.Add(character);
+        at.AddTo(command);
         command.Options.Add(maxTokens);
         command.Options.Add(singleLine);
         command.Options.Add(json);
         command.SetAction((result, cancellationToken) => CommandErrors.Guard(async () =>
         {
-            var path = result.GetValue(file)!;
-            if (!path.Exists) throw new UserError($"File not found: '{path.FullName}'.");
-            var document = new TextDocument(new Uri(path.FullName).AbsoluteUri, "", 0, await File.ReadAllTextAsync(path.FullName, cancellationToken));
-            var position = new TextPosition(result.GetValue(line), result.GetValue(character));
-            if (!document.Contains(position)) throw new UserError($"Position {position} is outside '{path.Name}' ({document.LineCount} lines).");
+            var (document, position) = await at.ReadAsync(result, cancellationToken);
             var offset = document.OffsetAt(position);
 
             using var logging = StderrLogging.Create();

@@ -17,26 +17,18 @@ internal static class PromptCommand
     {
         var engine = new EngineOptions();
         var workspace = new Option<DirectoryInfo>("--workspace") { Description = "The repository folder (indexed as an editor's workspace would be).", Required = true };
-        var file = new Option<FileInfo>("--file") { Description = "The file to complete in.", Required = true };
-        var line = new Option<int>("--line") { Description = "0-based line, as in LSP.", Required = true };
-        var character = new Option<int>("--character") { Description = "0-based UTF-16 character, as in LSP.", Required = true };
+        var at = new PositionOptions();
         var maxTokens = new Option<int>("--max-tokens") { DefaultValueFactory = _ => CompletionRequest.DefaultMaxTokens, Description = "Room left for the answer." };
         var command = new Command("prompt", "Print the exact prompt a completion at a position would send, piece by piece.");
         engine.AddTo(command);
         command.Options.Add(workspace);
-        command.Options.Add(file);
-        command.Options.Add(line);
-        command.Options.Add(character);
+        at.AddTo(command);
         command.Options.Add(maxTokens);
         command.SetAction((result, cancellationToken) => CommandErrors.Guard(async () =>
         {
-            var path = result.GetValue(file)!;
             var folder = result.GetValue(workspace)!;
-            if (!path.Exists) throw new UserError($"File not found: '{path.FullName}'.");
             if (!folder.Exists) throw new UserError($"Workspace folder not found: '{folder.FullName}'.");
-            var document = new TextDocument(new Uri(path.FullName).AbsoluteUri, SourceLanguage.Of(path.FullName), 0, await File.ReadAllTextAsync(path.FullName, cancellationToken));
-            var position = new TextPosition(result.GetValue(line), result.GetValue(character));
-            if (!document.Contains(position)) throw new UserError($"Position {position} is outside '{path.Name}' ({document.LineCount} lines).");
+            var (document, position) = await at.ReadAsync(result, cancellationToken);
 
             using var logging = StderrLogging.Create(LogLevel.Warning);
             using var loaded = await CompletionEngine.LoadAsync(engine.Read(result), logging.CreateLogger("engine"), cancellationToken: cancellationToken);

@@ -1,0 +1,60 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+
+namespace Atlas.Lsp.Tests;
+
+/// <summary>The commands people run: complete prints a completion and its timings; bad input is one clear line.</summary>
+public sealed class CliTests
+{
+    private static async Task<(int Code, string Out, string Err)> Run(params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "atlas-lsp.dll"));
+        foreach (var a in args) info.ArgumentList.Add(a);
+        using var process = Process.Start(info)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(LspClient.Patience);
+        return (process.ExitCode, await output, await error);
+    }
+
+    private static string Sample()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"atlas-cli-{Guid.NewGuid():N}.cs");
+        File.WriteAllText(path, "class A\n{\n    int F() => \n}\n");
+        return path;
+    }
+
+    [Fact]
+    public async Task Complete_json_prints_one_object_with_the_text_and_timings()
+    {
+        var (code, output, _) = await Run("complete", "--model", LspClient.TinyModel, "--file", Sample(), "--line", "2", "--character", "15", "--max-tokens", "8", "--json");
+        Assert.Equal(0, code);
+        var json = JsonNode.Parse(output)!;
+        Assert.NotNull((string?)json["text"]);
+        Assert.Equal("None", (string)json["fimFamily"]!);
+        Assert.True((int)json["timings"]!["tokensEvaluated"]! > 0);
+        Assert.InRange((int)json["timings"]!["tokensGenerated"]!, 1, 8);
+    }
+
+    [Theory]
+    [InlineData("/nowhere/model.gguf", "Model file not found")]
+    [InlineData("SAMPLE", "Not a GGUF model file")]
+    public async Task A_bad_model_is_one_clear_line_and_exit_code_1(string model, string expected)
+    {
+        var sample = Sample();
+        var (code, _, error) = await Run("complete", "--model", model == "SAMPLE" ? sample : model, "--file", sample, "--line", "0", "--character", "0");
+        Assert.Equal(1, code);
+        var line = Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.StartsWith("atlas-lsp:"));
+        Assert.Contains(expected, line);
+        Assert.DoesNotContain("   at ", error);
+    }
+
+    [Fact]
+    public async Task A_position_outside_the_file_is_one_clear_line()
+    {
+        var (code, _, error) = await Run("complete", "--model", LspClient.TinyModel, "--file", Sample(), "--line", "40", "--character", "0");
+        Assert.Equal(1, code);
+        Assert.Contains("outside", error);
+    }
+}
