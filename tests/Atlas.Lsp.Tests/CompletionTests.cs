@@ -198,4 +198,17 @@ public sealed class CompletionTests
         Assert.True(answer.ContainsKey("result"));
         await client.WaitForAsync(_ => System.Text.RegularExpressions.Regex.IsMatch(client.Stderr, @"Context for \S+CheckoutService.cs:12: [1-9]\d* sections"), "a prompt with repository context");
     }
+
+    [Fact]
+    public async Task With_a_draft_model_configured_the_server_decodes_speculatively()
+    {
+        var target = SyntheticModel.GetOrCreate(new SyntheticModelSpec { Seed = 11 });
+        var draft = SyntheticModel.GetOrCreate(new SyntheticModelSpec { Seed = 11, NoiseSeed = 99, NoiseScale = 0.05f });
+        await using var client = LspClient.Start();
+        await client.InitializeAsync(new { model = target, draftModel = draft, draftPMin = 0.0, maxTokens = 24, completionMode = "multi" });
+        await client.WaitForAsync(n => ((string?)n["params"]?["message"])?.Contains(", draft atlas-synthetic") == true, "target and draft loaded");
+        await client.OpenAsync(Uri, Code);
+        await client.RequestAsync("textDocument/inlineCompletion", At(4, 15));
+        await client.WaitForAsync(_ => client.Stderr.Contains(" drafted "), "a completion that drafted");
+    }
 }

@@ -15,6 +15,10 @@ public sealed record AtlasSettings
     public string? Model { get; init; }
     /// <summary>Path to a draft model for speculative decoding (atlas.draftModel).</summary>
     public string? DraftModel { get; init; }
+    /// <summary>Most tokens the draft proposes per target pass (atlas.draftMax).</summary>
+    public int DraftMax { get; init; } = new EngineSettings { ModelPath = "" }.DraftMax;
+    /// <summary>The draft stops below this top probability (atlas.draftPMin).</summary>
+    public float DraftPMin { get; init; } = new EngineSettings { ModelPath = "" }.DraftMinProbability;
     public int ContextSize { get; init; } = EngineSettings.DefaultContextSize;
     public string KvCacheType { get; init; } = "q8_0";
     public int MaxTokens { get; init; } = CompletionRequest.DefaultMaxTokens;
@@ -47,6 +51,8 @@ public sealed record AtlasSettings
                     "model" => settings with { Model = NullableString(property.Value) },
                     "draftModel" => settings with { DraftModel = NullableString(property.Value) },
                     "contextSize" => settings with { ContextSize = Positive(property.Value) },
+                    "draftMax" => settings with { DraftMax = Positive(property.Value) },
+                    "draftPMin" => settings with { DraftPMin = Probability(property.Value) },
                     "kvCacheType" => settings with { KvCacheType = KvCachePlan.Name(KvCachePlan.Parse(property.Value.GetString() ?? "")) },
                     "maxTokens" => settings with { MaxTokens = Positive(property.Value) },
                     "timeBudgetMs" => settings with { TimeBudgetMs = Positive(property.Value) },
@@ -73,6 +79,8 @@ public sealed record AtlasSettings
     {
         ModelPath = Model,
         DraftModelPath = string.IsNullOrWhiteSpace(DraftModel) ? null : DraftModel,
+        DraftMax = DraftMax,
+        DraftMinProbability = DraftPMin,
         ContextSize = ContextSize,
         KvCache = KvCachePlan.Parse(KvCacheType),
         GpuLayers = GpuLayers,
@@ -87,6 +95,12 @@ public sealed record AtlasSettings
     {
         var n = value.GetInt32();
         return n > 0 ? n : throw new ArgumentException($"must be positive, not {n}");
+    }
+
+    private static float Probability(JsonElement value)
+    {
+        var p = value.GetSingle();
+        return p is >= 0 and <= 1 ? p : throw new ArgumentException($"must be between 0 and 1, not {p}");
     }
 
     private static string Mode(JsonElement value)
