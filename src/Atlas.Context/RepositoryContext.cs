@@ -43,7 +43,28 @@ public sealed class RepositoryContext : IPromptSource
     }
 
     /// <summary>Counts tokens with the loaded model's tokenizer (a rough estimate until a model is loaded).</summary>
-    public Func<string, int> CountTokens { get; set; } = text => text.Length / 4 + 1;
+    public Func<string, int> CountTokens
+    {
+        get => _countTokens;
+        set
+        {
+            _counts.Clear();
+            var count = value;
+            // Lines repeat from keystroke to keystroke: each distinct line is tokenized once.
+            _countTokens = text =>
+            {
+                if (_counts.TryGetValue(text, out var n)) return n;
+                if (_counts.Count > MaxRemembered) _counts.Clear();
+                return _counts[text] = count(text);
+            };
+        }
+    }
+
+    /// <summary>Distinct texts whose token counts are remembered.</summary>
+    private const int MaxRemembered = 100_000;
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _counts = new(StringComparer.Ordinal);
+    private Func<string, int> _countTokens = text => text.Length / 4 + 1;
 
     public ContextBudget Budget { get; set; } = new();
 

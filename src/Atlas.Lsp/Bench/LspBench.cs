@@ -62,7 +62,6 @@ internal static class LspBench
         const string uri = "file:///bench/Inventory.cs";
         await client.Notify("textDocument/didOpen", new { textDocument = new { uri, languageId = "csharp", version = 1, text = code } });
         var document = new TextDocument(uri, "csharp", 1, code);
-        var window = new PromptWindow();
 
         var overhead = new List<double>();
         var lsp = new List<double>();
@@ -96,8 +95,13 @@ internal static class LspBench
             }
             else
             {
-                var pieces = window.Build(document, document.OffsetAt(new TextPosition(line, i + 1)));
-                await engine.CompleteAsync(new CompletionRequest { Prefix = pieces.Prefix, Suffix = pieces.Suffix, MaxTokens = 16, SingleLine = true }, cancellationToken);
+                // The same prompt source the server uses, so both sides send the model the same kind of prompt.
+                var pieces = await host.Repository.Prompts.BuildAsync(document, document.OffsetAt(new TextPosition(line, i + 1)), cancellationToken);
+                await engine.CompleteAsync(new CompletionRequest
+                {
+                    Prefix = pieces.Prefix, Suffix = pieces.Suffix, Context = pieces.Context, FilePath = pieces.FilePath,
+                    RepositoryName = pieces.RepositoryName, CommentMarker = pieces.CommentMarker, MaxTokens = 16, SingleLine = true,
+                }, cancellationToken);
                 direct.Add(clock.Elapsed.TotalMilliseconds);
 
 
