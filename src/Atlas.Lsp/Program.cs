@@ -15,6 +15,7 @@ public static class Program
         root.Options.Add(stdio);
         root.Subcommands.Add(CompleteCommand.Create());
         root.Subcommands.Add(PromptCommand.Create());
+        root.Subcommands.Add(ModelsCommand.Create());
         root.Subcommands.Add(BenchCommands.Create());
         root.SetAction(async (result, cancellationToken) =>
         {

@@ -6,9 +6,12 @@ namespace Atlas.Lsp.Tests;
 /// <summary>The commands people run: complete prints a completion and its timings; bad input is one clear line.</summary>
 public sealed class CliTests
 {
-    private static async Task<(int Code, string Out, string Err)> Run(params string[] args)
+    private static Task<(int Code, string Out, string Err)> Run(params string[] args) => Run(new Dictionary<string, string>(), args);
+
+    private static async Task<(int Code, string Out, string Err)> Run(Dictionary<string, string> environment, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var (key, value) in environment) info.Environment[key] = value;
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "atlas-lsp.dll"));
         foreach (var a in args) info.ArgumentList.Add(a);
         using var process = Process.Start(info)!;
@@ -56,5 +59,29 @@ public sealed class CliTests
         var (code, _, error) = await Run("complete", "--model", LspClient.TinyModel, "--file", Sample(), "--line", "40", "--character", "0");
         Assert.Equal(1, code);
         Assert.Contains("outside", error);
+    }
+
+    [Fact]
+    public async Task Models_pull_downloads_a_catalog_model_from_the_hub_and_its_name_then_works_as_a_model()
+    {
+        var cache = Directory.CreateTempSubdirectory("atlas-cli-models-").FullName;
+        using var hub = new Atlas.Models.Tests.FakeHub(await File.ReadAllBytesAsync(LspClient.TinyModel), "ggml-org/Qwen2.5-Coder-0.5B-Q8_0-GGUF", "qwen2.5-coder-0.5b-q8_0.gguf");
+        var environment = new Dictionary<string, string> { ["HF_ENDPOINT"] = hub.Endpoint, ["ATLAS_MODELS_DIR"] = cache };
+
+        var before = await Run(environment, "complete", "--model", "qwen2.5-coder-0.5b", "--file", Sample(), "--line", "0", "--character", "0");
+        Assert.Equal(1, before.Code);
+        Assert.Contains("atlas-lsp models pull qwen2.5-coder-0.5b", before.Err);
+
+        var pull = await Run(environment, "models", "pull", "qwen2.5-coder-0.5b");
+        Assert.Equal(0, pull.Code);
+        var path = pull.Out.Trim();
+        Assert.Equal(Path.Combine(cache, "ggml-org--Qwen2.5-Coder-0.5B-Q8_0-GGUF", "qwen2.5-coder-0.5b-q8_0.gguf"), path);
+        Assert.Equal(hub.Payload, await File.ReadAllBytesAsync(path));
+        Assert.Contains("MiB/s", pull.Err);
+
+        var after = await Run(environment, "complete", "--model", "qwen2.5-coder-0.5b", "--file", Sample(), "--line", "2", "--character", "15", "--max-tokens", "4", "--json");
+        Assert.Equal(0, after.Code);
+        var list = await Run(environment, "models", "list");
+        Assert.Contains(path, list.Out);
     }
 }

@@ -7,7 +7,7 @@ namespace Atlas.Lsp.Cli;
 /// <summary>The engine options every command that loads a model shares, named once.</summary>
 internal sealed class EngineOptions
 {
-    public Option<string> Model { get; } = new("--model") { Description = "Path to a GGUF model file.", Required = true };
+    public Option<string> Model { get; } = new("--model") { Description = "Path to a GGUF model file, or a catalog name (see `models list`).", Required = true };
     public Option<int> ContextSize { get; } = new("--ctx-size") { Description = "Context window in tokens.", DefaultValueFactory = _ => EngineSettings.DefaultContextSize };
     public Option<string> KvCache { get; } = new("--kv-cache") { Description = "KV cache type: q8_0, f16 or q4_0.", DefaultValueFactory = _ => "q8_0" };
     public Option<int?> Threads { get; } = new("--threads") { Description = "CPU threads (default: llama.cpp's choice)." };
@@ -16,6 +16,19 @@ internal sealed class EngineOptions
     public Option<int> DraftMax { get; } = new("--draft-max") { Description = "Most tokens drafted per target pass.", DefaultValueFactory = _ => new EngineSettings { ModelPath = "" }.DraftMax };
 
     public Option<float> DraftPMin { get; } = new("--draft-p-min") { Description = "The draft stops proposing below this top probability.", DefaultValueFactory = _ => new EngineSettings { ModelPath = "" }.DraftMinProbability };
+
+    /// <summary>A catalog name becomes the downloaded file's path; a name not yet pulled is a one-line error.</summary>
+    private static string Resolve(string model)
+    {
+        try
+        {
+            return Atlas.Models.ModelReference.Resolve(model);
+        }
+        catch (FileNotFoundException e)
+        {
+            throw new UserError(e.Message);
+        }
+    }
 
     public void AddTo(Command command)
     {
@@ -31,12 +44,12 @@ internal sealed class EngineOptions
 
     public EngineSettings Read(ParseResult result) => new()
     {
-        ModelPath = result.GetValue(Model)!,
+        ModelPath = Resolve(result.GetValue(Model)!),
         ContextSize = result.GetValue(ContextSize),
         KvCache = KvCachePlan.Parse(result.GetValue(KvCache)!),
         Threads = result.GetValue(Threads),
         GpuLayers = result.GetValue(GpuLayers),
-        DraftModelPath = result.GetValue(Draft),
+        DraftModelPath = result.GetValue(Draft) is { } draft ? Resolve(draft) : null,
         DraftMax = result.GetValue(DraftMax),
         DraftMinProbability = result.GetValue(DraftPMin),
     };

@@ -65,6 +65,12 @@ public sealed class ModelHost(ILogger logger) : IDisposable
         }
         try
         {
+            // Settings may name catalog models instead of files.
+            settings = settings with
+            {
+                ModelPath = ResolveName(settings.ModelPath),
+                DraftModelPath = settings.DraftModelPath is { } draft ? ResolveName(draft) : null,
+            };
             var engine = await CompletionEngine.LoadAsync(settings, logger, progress).ConfigureAwait(false);
             Problem = engine.DraftProblem;
             if (Problem is not null) onProblem?.Invoke($"{Problem} Check atlas.draftModel.");
@@ -76,6 +82,18 @@ public sealed class ModelHost(ILogger logger) : IDisposable
             logger.LogError("{Problem}", Problem);
             onProblem?.Invoke(Problem);
             return null;
+        }
+    }
+
+    private static string ResolveName(string value)
+    {
+        try
+        {
+            return Atlas.Models.ModelReference.Resolve(value);
+        }
+        catch (FileNotFoundException e)
+        {
+            throw new ModelLoadException(e.Message, e);
         }
     }
 

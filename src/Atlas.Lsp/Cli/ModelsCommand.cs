@@ -1,0 +1,76 @@
+using System.CommandLine;
+using Atlas.Models;
+
+namespace Atlas.Lsp.Cli;
+
+/// <summary>`atlas-lsp models list` and `atlas-lsp models pull NAME`: the catalog, and getting its models.</summary>
+internal static class ModelsCommand
+{
+    public static Command Create()
+    {
+        var directory = new Option<string?>("--dir") { Description = "Model cache folder (default: ATLAS_MODELS_DIR, else $XDG_CACHE_HOME/atlas/models, else ~/.cache/atlas/models)." };
+        var models = new Command("models", "The model catalog: list it, download from it.");
+
+        var list = new Command("list", "Show the catalog, hardware profiles, and which models are downloaded.");
+        list.Options.Add(directory);
+        list.SetAction(result =>
+        {
+            var catalog = ModelCatalog.Load();
+            var cache = Cache(result.GetValue(directory));
+            Console.WriteLine($"{"name",-22} {"quant",-6} {"size",9} {"fim",-6} {"ctx",6} {"kv",-5} {"repository / file",-60} downloaded");
+            foreach (var m in catalog.Models)
+                Console.WriteLine($"{m.Name,-22} {m.Quantization,-6} {m.ApproximateBytes / 1e9,7:F2} GB {m.FimFamily,-6} {m.ContextSize,6} {m.KvCacheType,-5} {m.Repository + "/" + m.File,-60} {(cache.Has(m) ? cache.PathOf(m) : "no")}");
+            Console.WriteLine();
+            foreach (var p in catalog.Profiles)
+                Console.WriteLine($"profile {p.Name,-12} {p.Hardware,-22} target {p.Target}, draft {p.Draft}");
+            Console.WriteLine($"\ncache: {cache.Directory}");
+            return 0;
+        });
+
+        var name = new Argument<string>("name") { Description = "A catalog name (see `models list`)." };
+        var pull = new Command("pull", "Download a catalog model into the cache: resumable, checksum-verified.");
+        pull.Arguments.Add(name);
+        pull.Options.Add(directory);
+        pull.SetAction((result, cancellationToken) => CommandErrors.Guard(async () =>
+        {
+            var catalog = ModelCatalog.Load();
+            var model = catalog.Find(result.GetValue(name)!) ?? throw new UserError($"No model named '{result.GetValue(name)}' in the catalog (see `atlas-lsp models list`).");
+            using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { Timeout = Timeout.InfiniteTimeSpan };
+            var downloader = new HubDownloader(http, Cache(result.GetValue(directory)));
+            try
+            {
+                var path = await downloader.PullAsync(model, new StderrProgress(), cancellationToken);
+                Console.Error.WriteLine();
+                Console.WriteLine(path);
+                return 0;
+            }
+            catch (ModelDownloadException e)
+            {
+                Console.Error.WriteLine();
+                throw new UserError(e.Message);
+            }
+        }));
+
+        models.Subcommands.Add(list);
+        models.Subcommands.Add(pull);
+        return models;
+    }
+
+    private static ModelCache Cache(string? directory) => directory is { Length: > 0 } d ? new ModelCache(d) : ModelCache.Default();
+
+    /// <summary>One line on stderr, rewritten in place: bytes, rate, time left.</summary>
+    private sealed class StderrProgress : IProgress<DownloadProgress>
+    {
+        private DateTime _last = DateTime.MinValue;
+
+        public void Report(DownloadProgress value)
+        {
+            var done = value.Total is { } t && value.Bytes >= t;
+            if (!done && DateTime.UtcNow - _last < TimeSpan.FromMilliseconds(200)) return;
+            _last = DateTime.UtcNow;
+            var total = value.Total is { } all ? $" / {all / 1048576.0:F1} MiB ({100.0 * value.Bytes / all:F0}%)" : "";
+            var eta = value.Remaining is { } r ? $", {r:hh\\:mm\\:ss} left" : "";
+            Console.Error.Write($"\r{value.Bytes / 1048576.0:F1} MiB{total} at {value.BytesPerSecond / 1048576.0:F1} MiB/s{eta}   ");
+        }
+    }
+}
