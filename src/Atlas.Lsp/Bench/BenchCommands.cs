@@ -13,6 +13,7 @@ internal static class BenchCommands
         bench.Subcommands.Add(FixesBench.Create());
         bench.Subcommands.Add(LspBench.Create());
         bench.Subcommands.Add(ContextBench.Create());
+        bench.Subcommands.Add(PeerBench.Create());
         return bench;
     }
 }

@@ -1,0 +1,176 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Atlas.Engine;
+using Atlas.Engine.Loading;
+using Atlas.Lsp.Cli;
+using Atlas.Lsp.Logging;
+using Microsoft.Extensions.Logging;
+
+namespace Atlas.Lsp.Bench;
+
+/// <summary>
+/// `atlas-lsp bench peer`: the same FIM requests on the same GGUF, threads, context and KV cache type, through Atlas's
+/// engine and through node-llama-cpp (the prebuilt llama.cpp many local-completion tools use), measured alternately
+/// in one run. Prompt sets: a cold prompt, a one-character edit of a warm prompt, and a long file.
+/// </summary>
+internal static class PeerBench
+{
+    public static Command Create()
+    {
+        var engine = new EngineOptions();
+        var runs = new Option<int>("--runs") { DefaultValueFactory = _ => 5, Description = "Alternating runs per prompt set (medians are printed)." };
+        var tokens = new Option<int>("--tokens") { DefaultValueFactory = _ => 32, Description = "Tokens to generate per request." };
+        var command = new Command("peer", "Atlas against node-llama-cpp on the same prompts: median latency and the ratio Atlas/peer.");
+        engine.AddTo(command);
+        command.Options.Add(runs);
+        command.Options.Add(tokens);
+        command.SetAction((result, cancellationToken) => CommandErrors.Guard(async () =>
+        {
+            var settings = engine.Read(result) with { Threads = result.GetValue(engine.Threads) ?? Environment.ProcessorCount };
+            using var logging = StderrLogging.Create(LogLevel.Warning);
+            using var atlas = await CompletionEngine.LoadAsync(settings, logging.CreateLogger("bench"), cancellationToken: cancellationToken);
+            using var peer = await Peer.StartAsync(settings with { ContextSize = atlas.Info.ContextSize, KvCache = atlas.Info.KvCache }, cancellationToken);
+            await Run(atlas, peer, result.GetValue(runs), result.GetValue(tokens), cancellationToken);
+            return 0;
+        }));
+        return command;
+    }
+
+    private static async Task Run(CompletionEngine atlas, Peer peer, int runs, int tokens, CancellationToken cancellationToken)
+    {
+        var info = atlas.Info;
+        Console.WriteLine($"model {info.ModelName} ({Path.GetFileName(info.ModelPath)}); FIM {info.Family} (peer infill: {(peer.Infill ? "yes" : "no, plain completion")}); context {info.ContextSize}, KV {KvCachePlan.Name(info.KvCache)}, {peer.Threads} threads, {tokens} tokens per request, greedy");
+        Console.WriteLine($"peer: node-llama-cpp {peer.Version}; Atlas: LLamaSharp 0.30.0; {runs} alternating runs per set (medians)");
+        Console.WriteLine();
+        Console.WriteLine($"{"prompt set",-22} {"Atlas ms",10} {"peer ms",10} {"Atlas/peer",11} {"identical",10}");
+
+        var code = SampleCode.Lines(1200);
+        var mid = code.Length / 3;
+        var set = new (string Name, Func<int, (string Prefix, string Suffix, bool Fresh, string? WarmPrefix)> Make)[]
+        {
+            ("cold prompt", run => (Cut(code, mid + run * 7).Prefix[^Math.Min(6000, mid)..], Cut(code, mid).Suffix[..400], true, null)),
+            ("one-character edit", run => { var p = code[..(mid + run * 7)][^6000..]; return (p + "x", code[mid..][..400], false, p); }),
+            ("long file", run => (code[..(code.Length * 2 / 3 + run * 7)][^Math.Min(24000, code.Length * 2 / 3)..], code[(code.Length * 2 / 3)..][..400], true, null)),
+        };
+        foreach (var (name, make) in set)
+        {
+            var atlasMs = new List<double>();
+            var peerMs = new List<double>();
+            var identical = true;
+            for (var run = 0; run < runs; run++)
+            {
+                var (prefix, suffix, fresh, warm) = make(run);
+                // Atlas first on even runs, the peer first on odd ones: both see the same machine.
+                for (var side = 0; side < 2; side++)
+                {
+                    if ((side + run) % 2 == 0)
+                    {
+                        if (fresh) await atlas.ForgetCacheAsync(cancellationToken);
+                        if (warm is not null) await atlas.CompleteAsync(new CompletionRequest { Prefix = warm, Suffix = suffix, MaxTokens = 1 }, cancellationToken);
+                        var clock = Stopwatch.StartNew();
+                        var c = await atlas.CompleteAsync(new CompletionRequest { Prefix = prefix, Suffix = suffix, MaxTokens = tokens, TimeBudget = TimeSpan.FromMinutes(5) }, cancellationToken);
+                        atlasMs.Add(clock.Elapsed.TotalMilliseconds);
+                        peer.LastAtlasText = c.Text;
+                    }
+                    else
+                    {
+                        if (warm is not null) await peer.CompleteAsync(warm, suffix, 1, fresh, cancellationToken);
+                        var (ms, text) = await peer.CompleteAsync(prefix, suffix, tokens, fresh, cancellationToken);
+                        peerMs.Add(ms);
+                        peer.LastPeerText = text;
+                    }
+                }
+                identical &= peer.LastAtlasText == peer.LastPeerText;
+            }
+            Console.WriteLine($"{name,-22} {Stats.Median(atlasMs),10:F1} {Stats.Median(peerMs),10:F1} {Stats.Median(atlasMs) / Stats.Median(peerMs),11:F2} {(identical ? "yes" : "no"),10}");
+        }
+        Console.WriteLine();
+        Console.WriteLine("Latency is a whole request (prompt evaluation and generation) as each engine's caller sees it; below 1 Atlas is faster.");
+    }
+
+    private static (string Prefix, string Suffix) Cut(string code, int at) => (code[..at], code[at..]);
+
+    /// <summary>The node-llama-cpp worker process.</summary>
+    private sealed class Peer : IDisposable
+    {
+        private readonly Process _process;
+
+        private Peer(Process process, bool infill, string version, int threads)
+        {
+            _process = process;
+            Infill = infill;
+            Version = version;
+            Threads = threads;
+        }
+
+        public bool Infill { get; }
+        public string Version { get; }
+        public int Threads { get; }
+        public string? LastAtlasText { get; set; }
+        public string? LastPeerText { get; set; }
+
+        public static async Task<Peer> StartAsync(EngineSettings settings, CancellationToken cancellationToken)
+        {
+            var folder = FindWorker();
+            var info = new ProcessStartInfo("node") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = false, WorkingDirectory = folder };
+            info.ArgumentList.Add("worker.mjs");
+            Process process;
+            try
+            {
+                process = Process.Start(info)!;
+            }
+            catch (System.ComponentModel.Win32Exception)
+            {
+                throw new UserError("bench peer needs Node.js on PATH.");
+            }
+            var threads = settings.Threads ?? Environment.ProcessorCount;
+            var kv = settings.KvCache switch { KvCacheType.Q8_0 => "Q8_0", KvCacheType.Q4_0 => "Q4_0", _ => "F16" };
+            var answer = await Send(process, new { op = "load", model = Path.GetFullPath(settings.ModelPath), threads, contextSize = settings.ContextSize, kvCacheType = kv }, cancellationToken);
+            return new Peer(process, (bool)answer["infill"]!, (string)answer["version"]!, threads);
+        }
+
+        public async Task<(double Ms, string Text)> CompleteAsync(string prefix, string suffix, int maxTokens, bool fresh, CancellationToken cancellationToken)
+        {
+            var answer = await Send(_process, new { op = "complete", prefix, suffix, maxTokens, fresh }, cancellationToken);
+            return ((double)answer["ms"]!, (string)answer["text"]!);
+        }
+
+        private static async Task<JsonNode> Send(Process process, object message, CancellationToken cancellationToken)
+        {
+            await process.StandardInput.WriteLineAsync(JsonSerializer.Serialize(message).AsMemory(), cancellationToken);
+            await process.StandardInput.FlushAsync(cancellationToken);
+            var line = await process.StandardOutput.ReadLineAsync(cancellationToken) ?? throw new UserError("The node-llama-cpp worker exited; install it with: npm ci --prefix tests/peer/node-llama-cpp");
+            var answer = JsonNode.Parse(line)!;
+            if (answer["error"] is { } error) throw new UserError($"node-llama-cpp: {error}");
+            return answer;
+        }
+
+        private static string FindWorker()
+        {
+            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            {
+                var candidate = Path.Combine(dir.FullName, "tests", "peer", "node-llama-cpp");
+                if (File.Exists(Path.Combine(candidate, "worker.mjs")))
+                    return Directory.Exists(Path.Combine(candidate, "node_modules", "node-llama-cpp"))
+                        ? candidate
+                        : throw new UserError($"node-llama-cpp is not installed: run `npm ci --prefix {Path.GetRelativePath(Environment.CurrentDirectory, candidate)}`.");
+            }
+            throw new UserError("tests/peer/node-llama-cpp/worker.mjs not found above the executable.");
+        }
+
+        public void Dispose()
+        {
+            try
+            {
+                _process.StandardInput.Close();
+                if (!_process.WaitForExit(5000)) _process.Kill();
+            }
+            catch (InvalidOperationException)
+            {
+            }
+            _process.Dispose();
+        }
+    }
+}

@@ -1,0 +1,46 @@
+// The peer engine for `atlas-lsp bench peer`: node-llama-cpp (prebuilt llama.cpp from npm) behind a line-delimited
+// JSON protocol on stdin/stdout, so the benchmark can time the same requests on both engines alternately.
+//   {"op":"load","model":PATH,"threads":N,"contextSize":N,"kvCacheType":"Q8_0"}  -> {"ok":true,"infill":bool,"version":"..."}
+//   {"op":"complete","prefix":S,"suffix":S,"maxTokens":N,"fresh":bool}           -> {"ms":N,"text":S}
+import { getLlama, LlamaCompletion } from "node-llama-cpp";
+import { readFileSync } from "node:fs";
+import readline from "node:readline";
+
+const version = JSON.parse(readFileSync(new URL("./node_modules/node-llama-cpp/package.json", import.meta.url))).version;
+const reply = (message) => process.stdout.write(JSON.stringify(message) + "\n");
+let sequence;
+let completion;
+
+for await (const line of readline.createInterface({ input: process.stdin })) {
+  if (!line.trim()) continue;
+  const message = JSON.parse(line);
+  try {
+    if (message.op === "load") {
+      // build "never": use the prebuilt binary as shipped, never download or compile llama.cpp.
+      const llama = await getLlama({ gpu: false, build: "never", logLevel: "error" });
+      const model = await llama.loadModel({ modelPath: message.model, gpuLayers: 0 });
+      const context = await model.createContext({
+        contextSize: message.contextSize,
+        threads: message.threads,
+        flashAttention: true,
+        experimentalKvCacheKeyType: message.kvCacheType,
+        experimentalKvCacheValueType: message.kvCacheType,
+      });
+      sequence = context.getSequence();
+      completion = new LlamaCompletion({ contextSequence: sequence });
+      reply({ ok: true, infill: completion.infillSupported, version });
+    } else if (message.op === "complete") {
+      if (message.fresh) await sequence.clearHistory();
+      const options = { maxTokens: message.maxTokens, temperature: 0 };
+      const started = performance.now();
+      const text = completion.infillSupported
+        ? await completion.generateInfillCompletion(message.prefix, message.suffix, options)
+        : await completion.generateCompletion(message.prefix, options);
+      reply({ ms: performance.now() - started, text });
+    } else {
+      reply({ error: `unknown op ${message.op}` });
+    }
+  } catch (error) {
+    reply({ error: String(error?.stack ?? error) });
+  }
+}
