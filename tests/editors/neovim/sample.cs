@@ -1,0 +1,5 @@
+class Demo
+{
+    int Twice(int value)
+    {
+        return val
