@@ -207,6 +207,8 @@ public sealed class LanguageServer(DocumentStore documents, ModelHost models, Co
             if (suggestion is not null)
             {
                 OnSuggestion?.Invoke(suggestion);
+                // For clients with a status display (the VS Code extension); others ignore unknown notifications.
+                _ = NotifyAsync("atlas/status", new { model = engine.Info.ModelName, draft = engine.Info.DraftModelName, latencyMs = suggestion.TotalMs + queuedMs, acceptance = suggestion.Timings?.AcceptanceRate, loading = false });
                 var t = suggestion.Timings;
                 logger.LogDebug("{Uri}:{Position} {Source} {Chars} chars in {Total:F1} ms (model wait {Wait:F1} ms, queue {Queue:F1}, prompt {Prompt:F1}, generation {Generation:F1}, post {Post:F1})",
                     document.Uri, position, suggestion.FromCache ? "cache" : "model", suggestion.Text.Length, suggestion.TotalMs + queuedMs, queuedMs,

@@ -1,0 +1,47 @@
+// The client's protocol against the real server: the same JSON-RPC library vscode-languageclient is built on,
+// the same initialize/didOpen/inlineCompletion/completion/codeAction messages the extension sends.
+import { test } from "node:test";
+import * as assert from "node:assert/strict";
+import * as cp from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from "vscode-jsonrpc/node";
+import { serverCommand, serverSettings } from "../src/settings";
+
+const repository = path.resolve(__dirname, "..", "..", "..");
+const model = path.resolve(repository, "..", "shared", "models", "llama-2-tiny-random.gguf");
+
+test("the real server answers the extension's requests", async () => {
+  const dll = path.join(repository, "src", "Atlas.Lsp", "bin", "Debug", "net10.0", "atlas-lsp.dll");
+  assert.ok(fs.existsSync(dll), `build the server first: dotnet build src/Atlas.Lsp (${dll})`);
+  assert.ok(fs.existsSync(model), `the test model is missing: ${model}`);
+  const { command, args } = serverCommand(dll, path.join(repository, "client-vscode"));
+  const server = cp.spawn(command, args, { stdio: ["pipe", "pipe", "ignore"] });
+  const connection = createMessageConnection(new StreamMessageReader(server.stdout!), new StreamMessageWriter(server.stdin!));
+  const statuses: unknown[] = [];
+  connection.onNotification("atlas/status", (s: unknown) => { statuses.push(s); });
+  connection.listen();
+  try {
+    const values: Record<string, unknown> = { model, maxTokens: 8 };
+    const init = await connection.sendRequest("initialize", { processId: process.pid, capabilities: {}, initializationOptions: serverSettings((k) => values[k]) }) as { capabilities: Record<string, unknown> };
+    assert.ok(init.capabilities.inlineCompletionProvider);
+    assert.ok(init.capabilities.codeActionProvider);
+    connection.sendNotification("initialized", {});
+    const uri = "file:///work/demo.cs";
+    connection.sendNotification("textDocument/didOpen", { textDocument: { uri, languageId: "csharp", version: 1, text: "class A\n{\n    int F() => \n}\n" } });
+
+    const inline = await connection.sendRequest("textDocument/inlineCompletion", { textDocument: { uri }, position: { line: 2, character: 15 }, context: { triggerKind: 1 } }) as { items: { insertText: string }[] };
+    assert.equal(inline.items.length, 1);
+    assert.ok(inline.items[0].insertText.length > 0);
+    assert.ok(statuses.length > 0, "the server reports its status for the status bar");
+
+    const actions = await connection.sendRequest("textDocument/codeAction", { textDocument: { uri }, range: { start: { line: 2, character: 4 }, end: { line: 2, character: 15 } }, context: { diagnostics: [] } }) as { title: string }[];
+    assert.equal(actions[0].title, "Atlas: fix this");
+
+    await connection.sendRequest("shutdown");
+    connection.sendNotification("exit");
+  } finally {
+    connection.dispose();
+    server.kill();
+  }
+});
