@@ -14,8 +14,21 @@ public sealed record CompletionOptions
     public TimeSpan TimeBudget { get; init; } = CompletionRequest.DefaultTimeBudget;
 }
 
-/// <summary>A suggestion ready for the protocol: text to insert at the cursor, and where the time went.</summary>
-public sealed record Suggestion(string Text, int Offset, bool FromCache, bool SingleLine, CompletionTimings? Timings, double TotalMs, double EngineMs);
+/// <summary>
+/// A suggestion ready for the protocol: the text that replaces <see cref="ReplacedLength"/> characters at the cursor
+/// (0: inserted there), and where the time went.
+/// </summary>
+public sealed record Suggestion(string Text, int Offset, bool FromCache, bool SingleLine, CompletionTimings? Timings, double TotalMs, double EngineMs)
+{
+    /// <summary>Characters after the cursor, on its line, that the suggestion replaces (see <see cref="SuggestionCleaner.ReplacedLength"/>).</summary>
+    public int ReplacedLength { get; init; }
+}
+
+/// <summary>
+/// A language's own check of a cleaned suggestion that would replace <paramref name="replacedLength"/> characters at
+/// <paramref name="offset"/>: the suggestion, a prefix of it that passes, or null to show nothing.
+/// </summary>
+public delegate string? SuggestionCheck(TextDocument document, int offset, int replacedLength, string suggestion, CancellationToken cancellationToken);
 
 /// <summary>
 /// The protocol-independent completion pipeline: document + cursor → prompt pieces → engine → cleaned suggestion.
@@ -26,6 +39,9 @@ public sealed class CompletionService(IPromptSource prompts, SuggestionCache cac
 
     /// <summary>Replaces how prompts are built (the repository-aware builder plugs in here).</summary>
     public IPromptSource Prompts { get; set; } = prompts;
+
+    /// <summary>Checks suggestions from the model before they are shown (the server plugs in Roslyn's syntax guard for C#).</summary>
+    public SuggestionCheck? Check { get; init; }
 
     private readonly LatestRequests _latest = new();
 
@@ -55,8 +71,9 @@ public sealed class CompletionService(IPromptSource prompts, SuggestionCache cac
         if (cache.Remainder(document, offset) is { } remainder)
         {
             var cached = singleLine ? FirstLine(remainder) : remainder;
+            // Already checked when it was made: what the user typed of it changed nothing after the cursor.
             if (SuggestionCleaner.Clean(cached, after, "") is { } fromCache)
-                return new Suggestion(fromCache, offset, true, singleLine, null, clock.Elapsed.TotalMilliseconds, 0);
+                return new Suggestion(fromCache, offset, true, singleLine, null, clock.Elapsed.TotalMilliseconds, 0) { ReplacedLength = SuggestionCleaner.ReplacedLength(fromCache, after) };
         }
 
         var pieces = await Prompts.BuildAsync(document, offset, cancellationToken);
@@ -77,9 +94,17 @@ public sealed class CompletionService(IPromptSource prompts, SuggestionCache cac
         var completion = await engine.CompleteAsync(request, cancellationToken);
         var engineMs = engineClock.Elapsed.TotalMilliseconds;
         var text = SuggestionCleaner.Clean(completion.Text, after, pieces.Suffix);
+        var replaced = text is null ? 0 : SuggestionCleaner.ReplacedLength(text, after);
+        if (text is not null && Check is not null)
+        {
+            var checkedText = Check(document, offset, replaced, text, cancellationToken);
+            if (checkedText != text)
+                logger.LogDebug("Completion at {Uri}:{Position}: the check {Verdict}", document.Uri, position, checkedText is null ? "dropped it" : $"cut it from {text.Length} to {checkedText.Length} chars");
+            text = checkedText;
+        }
         if (text is not null) cache.Remember(document, offset, text);
         logger.LogDebug("Completion at {Uri}:{Position}: {Chars} chars ({Stop}) {Timings}", document.Uri, position, text?.Length ?? 0, completion.StopReason, completion.Timings);
-        return text is null ? null : new Suggestion(text, offset, false, singleLine, completion.Timings, clock.Elapsed.TotalMilliseconds, engineMs);
+        return text is null ? null : new Suggestion(text, offset, false, singleLine, completion.Timings, clock.Elapsed.TotalMilliseconds, engineMs) { ReplacedLength = replaced };
     }
 
     private static string FirstLine(string text) => text.IndexOf('\n') is var i and >= 0 ? text[..i] : text;

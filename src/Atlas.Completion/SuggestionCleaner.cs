@@ -23,6 +23,23 @@ public static class SuggestionCleaner
         return string.IsNullOrWhiteSpace(text) ? null : text;
     }
 
+    /// <summary>
+    /// How many characters after the cursor the suggestion replaces: the whole rest of the line when the suggestion's
+    /// first line already contains it (its characters in order, as when the model writes <c>a, b);</c> before an
+    /// auto-inserted <c>)</c>), else none. Editors show such a replacement as ghost text around the existing characters,
+    /// and accepting it leaves no duplicated closer behind.
+    /// </summary>
+    public static int ReplacedLength(string suggestion, string lineAfterCursor)
+    {
+        var rest = lineAfterCursor.TrimEnd();
+        if (rest.Length == 0) return 0;
+        var firstLine = suggestion.AsSpan(0, suggestion.IndexOf('\n') is var n and >= 0 ? n : suggestion.Length);
+        var matched = 0;
+        foreach (var c in firstLine)
+            if (matched < rest.Length && c == rest[matched]) matched++;
+        return matched == rest.Length ? lineAfterCursor.Length : 0;
+    }
+
     /// <summary>A multi-line suggestion that runs into the code below the cursor is cut where that code starts.</summary>
     private static string DropRepeatedSuffixLines(string text, string suffix)
     {

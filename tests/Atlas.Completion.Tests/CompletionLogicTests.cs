@@ -36,6 +36,17 @@ public sealed class SuggestionCleanerTests
     [InlineData("items[0]", "]", "", "items[0")]
     public void Cleans_what_the_model_wrote(string suggestion, string lineAfter, string suffix, string? expected) =>
         Assert.Equal(expected, SuggestionCleaner.Clean(suggestion, lineAfter, suffix));
+
+    [Theory]
+    [InlineData("a, b);", ")", 1)]          // the closer the editor inserted is part of the suggestion: replace it
+    [InlineData("a, b);", ")  ", 3)]        // with the trailing blanks of the line
+    [InlineData("x], y[1]);", "]);", 3)]
+    [InlineData("a, b", ")", 0)]            // nothing of the rest in it: insert before it
+    [InlineData("x + 1;", "", 0)]
+    [InlineData("a;\n)", ")", 0)]           // only the first line stands on the cursor's line
+    [InlineData("b) + c", ") + d", 0)]      // "d" is not in it: the rest of the line stays
+    public void A_suggestion_that_contains_the_rest_of_the_line_replaces_it(string suggestion, string lineAfter, int replaced) =>
+        Assert.Equal(replaced, SuggestionCleaner.ReplacedLength(suggestion, lineAfter));
 }
 
 public sealed class SuggestionCacheTests

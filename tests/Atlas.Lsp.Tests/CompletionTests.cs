@@ -3,10 +3,14 @@ using Atlas.TestModels;
 
 namespace Atlas.Lsp.Tests;
 
-/// <summary>Inline completions and completion-menu items from the real tiny model, over the protocol.</summary>
+/// <summary>
+/// Inline completions and completion-menu items from the real tiny model, over the protocol. The documents are Java:
+/// the tiny model's words are random, and for C# Roslyn's syntax guard would (rightly) drop most of them.
+/// </summary>
 public sealed class CompletionTests
 {
-    private const string Uri = "file:///work/demo.cs";
+    private const string Uri = "file:///work/Demo.java";
+    private const string Language = "java";
     private const string Code = "class Demo\n{\n    int Twice(int value)\n    {\n        return \n    }\n}\n";
 
     private static object At(int line, int character) => new { textDocument = new { uri = Uri }, position = new { line, character } };
@@ -16,7 +20,7 @@ public sealed class CompletionTests
     {
         await using var client = LspClient.Start();
         await client.InitializeAsync();
-        await client.OpenAsync(Uri, Code);
+        await client.OpenAsync(Uri, Code, Language);
         var answer = await client.RequestAsync("textDocument/inlineCompletion", new { textDocument = new { uri = Uri }, position = new { line = 4, character = 15 }, context = new { triggerKind = 2 } });
 
         var items = answer["result"]!["items"]!.AsArray();
@@ -27,11 +31,43 @@ public sealed class CompletionTests
     }
 
     [Fact]
+    public async Task Inline_csharp_suggestions_are_cut_to_what_adds_no_syntax_error()
+    {
+        await using var client = LspClient.Start();
+        await client.InitializeAsync(new { model = LspClient.TinyModel, maxTokens = 24, completionMode = "multi" });
+        // The same text as Java and as C# makes the same prompt, so the model writes the same suggestion: Java shows it
+        // as written, C# only the part Roslyn's syntax guard lets through.
+        const string csharp = "file:///work/Guarded.cs";
+        await client.OpenAsync(csharp, Code, "csharp");
+        await client.OpenAsync(Uri, Code, Language);
+        var document = new Atlas.Documents.TextDocument(csharp, "csharp", 1, Code);
+
+        var guarded = 0;
+        foreach (var (line, character) in new[] { (4, 15), (4, 8), (2, 24), (3, 5), (5, 5), (6, 1) })
+        {
+            var position = new { line, character };
+            var java = (await client.RequestAsync("textDocument/inlineCompletion", new { textDocument = new { uri = Uri }, position }))["result"]!["items"]!.AsArray();
+            var cs = (await client.RequestAsync("textDocument/inlineCompletion", new { textDocument = new { uri = csharp }, position }))["result"]!["items"]!.AsArray();
+            var written = java.Count == 0 ? null : (string)java[0]!["insertText"]!;
+            var shown = cs.Count == 0 ? null : (string)cs[0]!["insertText"]!;
+            var replaced = java.Count == 0 ? 0 : (int)java[0]!["range"]!["end"]!["character"]! - character;
+
+            var offset = document.OffsetAt(new(line, character));
+            var expected = written is null ? null : Atlas.Fixes.Verification.CompletionSyntaxGuard.Clean(
+                Atlas.Fixes.Verification.CompletionSyntaxGuard.Parse(Code), offset, replaced, written);
+            Assert.Equal(expected, shown);
+            if (shown != written) guarded++;
+        }
+        // The tiny model writes random words: some of them must have broken the C# file, or this test proves nothing.
+        Assert.True(guarded > 0, "the syntax guard changed none of the suggestions");
+    }
+
+    [Fact]
     public async Task Completion_menu_gets_one_item_labelled_with_the_first_line_and_marked_incomplete()
     {
         await using var client = LspClient.Start();
         await client.InitializeAsync();
-        await client.OpenAsync(Uri, Code.Replace("return \n", "return val\n"));
+        await client.OpenAsync(Uri, Code.Replace("return \n", "return val\n"), Language);
         var answer = await client.RequestAsync("textDocument/completion", At(4, 18));
 
         var list = answer["result"]!;
@@ -54,7 +90,7 @@ public sealed class CompletionTests
         await using var client = LspClient.Start();
         await client.InitializeAsync();
         // "😀" is two UTF-16 code units, "日本" two more, "." one: "abc" starts at character 5.
-        await client.OpenAsync(Uri, "var s = 1;\n😀日本.abc\n");
+        await client.OpenAsync(Uri, "var s = 1;\n😀日本.abc\n", Language);
         await client.NotifyAsync("textDocument/didChange", new
         {
             textDocument = new { uri = Uri, version = 2 },
@@ -75,7 +111,7 @@ public sealed class CompletionTests
     {
         await using var client = LspClient.Start();
         await client.InitializeAsync();
-        await client.OpenAsync(Uri, "short\n");
+        await client.OpenAsync(Uri, "short\n", Language);
         await client.NotifyAsync("textDocument/didChange", new { textDocument = new { uri = Uri, version = 2 }, contentChanges = new object[] { new { text = "first line\nsecond line here\n" } } });
         var answer = await client.RequestAsync("textDocument/completion", At(1, 16));
         Assert.StartsWith("here", (string)answer["result"]!["items"]![0]!["label"]!);
@@ -86,7 +122,7 @@ public sealed class CompletionTests
     {
         await using var client = LspClient.Start();
         await client.InitializeAsync();
-        await client.OpenAsync(Uri, Code);
+        await client.OpenAsync(Uri, Code, Language);
         var first = await client.RequestAsync("textDocument/inlineCompletion", At(4, 15));
         var suggestion = (string)first["result"]!["items"]![0]!["insertText"]!;
         var typed = suggestion[..2];
@@ -107,7 +143,7 @@ public sealed class CompletionTests
     {
         await using var client = LspClient.Start();
         await client.InitializeAsync(new { model = LspClient.TinyModel, maxTokens = 4000, timeBudgetMs = 120000, completionMode = "multi" });
-        await client.OpenAsync(Uri, Code);
+        await client.OpenAsync(Uri, Code, Language);
         await client.RequestAsync("textDocument/inlineCompletion", At(4, 15)); // the model is loaded and warm
 
         // The cancel follows at once: the request is then cancelled whether it is queued or generating, never finished.
@@ -126,7 +162,7 @@ public sealed class CompletionTests
     {
         await using var client = LspClient.Start();
         await client.InitializeAsync(new { model = LspClient.TinyModel, maxTokens = 4000, timeBudgetMs = 120000, completionMode = "multi" });
-        await client.OpenAsync(Uri, Code);
+        await client.OpenAsync(Uri, Code, Language);
         await client.RequestAsync("textDocument/completion", At(4, 15));
 
         // Requests are handled in order up to their first wait, so the older one is running when the newer arrives.
@@ -148,7 +184,7 @@ public sealed class CompletionTests
 
         await client.NotifyAsync("workspace/didChangeConfiguration", new { settings = new { atlas = new { model = synthetic, maxTokens = 8 } } });
         await client.WaitForAsync(n => ((string?)n["params"]?["message"])?.Contains("Loaded atlas-synthetic: FIM Qwen") == true, "second model loaded");
-        await client.OpenAsync(Uri, Code);
+        await client.OpenAsync(Uri, Code, Language);
         var answer = await client.RequestAsync("textDocument/inlineCompletion", At(4, 15));
         Assert.True(answer.ContainsKey("result"));
     }
@@ -172,7 +208,7 @@ public sealed class CompletionTests
         Assert.Contains("/nowhere/model.gguf", (string)message["params"]!["message"]!);
         Assert.Contains("atlas.model", (string)message["params"]!["message"]!);
 
-        await client.OpenAsync(Uri, Code);
+        await client.OpenAsync(Uri, Code, Language);
         for (var i = 0; i < 3; i++)
         {
             var answer = await client.RequestAsync("textDocument/inlineCompletion", At(4, 15));
@@ -207,7 +243,7 @@ public sealed class CompletionTests
         await using var client = LspClient.Start();
         await client.InitializeAsync(new { model = target, draftModel = draft, draftPMin = 0.0, maxTokens = 24, completionMode = "multi" });
         await client.WaitForAsync(n => ((string?)n["params"]?["message"])?.Contains(", draft atlas-synthetic") == true, "target and draft loaded");
-        await client.OpenAsync(Uri, Code);
+        await client.OpenAsync(Uri, Code, Language);
         await client.RequestAsync("textDocument/inlineCompletion", At(4, 15));
         await client.WaitForAsync(_ => client.Stderr.Contains(" drafted "), "a completion that drafted");
     }

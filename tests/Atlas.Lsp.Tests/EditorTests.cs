@@ -28,7 +28,8 @@ public sealed class EditorTests
         // No positionEncoding answered: Helix then uses UTF-16, which is what the server counts in.
         Assert.Null(result["result"]!["capabilities"]!["positionEncoding"]);
         await client.NotifyAsync("initialized", new { });
-        await client.OpenAsync("file:///work/demo/Demo.cs", "class Demo\n{\n    int Twice(int value)\n    {\n        return val\n    }\n}\n");
+        // Java rather than C#: the tiny model's random words would not pass C#'s syntax guard.
+        await client.OpenAsync("file:///work/demo/Demo.java", "class Demo\n{\n    int Twice(int value)\n    {\n        return val\n    }\n}\n", "java");
 
         var answer = await client.RequestAsync("textDocument/completion", JsonNode.Parse(Fixture("helix-completion.json")));
         var list = answer["result"]!;
@@ -49,7 +50,7 @@ public sealed class EditorTests
         var folder = Path.Combine(Repository(), "tests", "editors", "neovim");
         var output = Path.Combine(Path.GetTempPath(), $"atlas-nvim-{Guid.NewGuid():N}.txt");
         var info = new ProcessStartInfo(nvim) { WorkingDirectory = folder, RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
-        foreach (var a in new[] { "--headless", "-n", "-i", "NONE", "-u", "init.lua", "sample.cs" }) info.ArgumentList.Add(a);
+        foreach (var a in new[] { "--headless", "-n", "-i", "NONE", "-u", "init.lua", "Sample.java" }) info.ArgumentList.Add(a);
         info.Environment["ATLAS_NVIM_OUT"] = output;
         info.Environment["ATLAS_LSP_DLL"] = Path.Combine(AppContext.BaseDirectory, "atlas-lsp.dll");
         info.Environment["ATLAS_MODEL"] = LspClient.TinyModel;

@@ -1,28 +1,85 @@
+using System.Collections.Concurrent;
+using Atlas.Fixes.Targets;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.Text;
+using TextDocument = Atlas.Documents.TextDocument;
 
 namespace Atlas.Fixes.Verification;
 
 /// <summary>
 /// Keeps inline C# suggestions from breaking the file: a suggestion that brings a syntax error the document did
 /// not have without it (errors matched by id and message) is cut back, line by line, to its longest prefix that
-/// does not, or dropped. Errors the suggestion fixes (the "; expected" of a half-typed line) are welcome. Parsing is
-/// incremental (Roslyn reuses the unchanged tree), so a check costs well under the time of one generated token.
+/// does not, or dropped. Errors the suggestion fixes (the "; expected" of a half-typed line) are welcome.
+/// Parsing is incremental: the guard keeps each open document's last syntax tree and hands Roslyn only the span
+/// that changed since, so a check costs a few milliseconds even in a long file.
 /// </summary>
-public static class CompletionSyntaxGuard
+public sealed class CompletionSyntaxGuard
 {
-    /// <summary>The suggestion, its longest clean prefix (whole lines), or null when even its first line breaks the file.</summary>
-    public static string? Clean(SyntaxTree tree, int offset, string suggestion, CancellationToken cancellationToken = default)
+    /// <summary>Documents whose trees are kept; beyond this the oldest is parsed afresh next time.</summary>
+    private const int MostDocuments = 16;
+
+    private readonly ConcurrentDictionary<string, (string Text, SyntaxTree Tree)> _trees = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The server's check for every suggestion (see Atlas.Completion's SuggestionCheck): other languages pass
+    /// unchanged, C# is guarded.
+    /// </summary>
+    public string? Check(TextDocument document, int offset, int replacedLength, string suggestion, CancellationToken cancellationToken) =>
+        FixTarget.IsCSharp(document) ? Clean(TreeOf(document, cancellationToken), offset, replacedLength, suggestion, cancellationToken) : suggestion;
+
+    /// <summary>Forgets a closed document's tree.</summary>
+    public void Forget(string uri) => _trees.TryRemove(uri, out _);
+
+    /// <summary>
+    /// The suggestion (replacing <paramref name="replacedLength"/> characters at <paramref name="offset"/>), its longest
+    /// clean prefix (whole lines), or null when even its first line breaks the file.
+    /// </summary>
+    public static string? Clean(SyntaxTree tree, int offset, int replacedLength, string suggestion, CancellationToken cancellationToken = default)
     {
         var baseline = Errors(tree, cancellationToken);
         var text = tree.GetText(cancellationToken);
         foreach (var candidate in LinePrefixes(suggestion))
         {
-            var changed = tree.WithChangedText(text.WithChanges(new TextChange(new TextSpan(offset, 0), candidate)));
+            var changed = tree.WithChangedText(text.WithChanges(new TextChange(new TextSpan(offset, replacedLength), candidate)));
             if (!BringsNewError(baseline, Errors(changed, cancellationToken))) return candidate;
         }
         return null;
+    }
+
+    /// <summary>Parses a document's text, for checking several suggestions against it.</summary>
+    public static SyntaxTree Parse(string text) => CSharpSyntaxTree.ParseText(text, new CSharpParseOptions(LanguageVersion.Latest));
+
+    /// <summary>
+    /// The document's syntax tree, reparsed incrementally from the last one: the edit between the two texts is the
+    /// span between their common prefix and common suffix, which is all a keystroke changes.
+    /// </summary>
+    private SyntaxTree TreeOf(TextDocument document, CancellationToken cancellationToken)
+    {
+        var text = document.Text;
+        SyntaxTree tree;
+        if (_trees.TryGetValue(document.Uri, out var last))
+        {
+            tree = ReferenceEquals(last.Text, text) || last.Text == text
+                ? last.Tree
+                : last.Tree.WithChangedText(last.Tree.GetText(cancellationToken).WithChanges(Difference(last.Text, text)));
+        }
+        else
+        {
+            if (_trees.Count >= MostDocuments) _trees.Clear();
+            tree = Parse(text);
+        }
+        _trees[document.Uri] = (text, tree);
+        return tree;
+    }
+
+    private static TextChange Difference(string before, string after)
+    {
+        var prefix = before.AsSpan().CommonPrefixLength(after);
+        var suffix = 0;
+        var most = Math.Min(before.Length, after.Length) - prefix;
+        while (suffix < most && before[^(suffix + 1)] == after[^(suffix + 1)]) suffix++;
+        return new TextChange(TextSpan.FromBounds(prefix, before.Length - suffix), after[prefix..(after.Length - suffix)]);
     }
 
     private static bool BringsNewError(List<(string, string)> before, List<(string, string)> after)
@@ -35,9 +92,6 @@ public static class CompletionSyntaxGuard
         }
         return false;
     }
-
-    /// <summary>Parses a document's text once, to check several suggestions against it.</summary>
-    public static SyntaxTree Parse(string text) => CSharpSyntaxTree.ParseText(text, new CSharpParseOptions(LanguageVersion.Latest));
 
     private static List<(string, string)> Errors(SyntaxTree tree, CancellationToken cancellationToken) =>
         [.. tree.GetDiagnostics(cancellationToken).Where(d => d.Severity == DiagnosticSeverity.Error).Select(d => (d.Id, d.GetMessage()))];

@@ -122,8 +122,8 @@ public sealed class LanguageServer(DocumentStore documents, ModelHost models, Co
         var (document, position) = Locate(parameters.TextDocument, parameters.Position);
         var suggestion = await SuggestAsync(document, position, cancellationToken);
         if (suggestion is null) return new InlineCompletionList([]);
-        var cursor = ToPosition(position);
-        return new InlineCompletionList([new InlineCompletionItem(suggestion.Text, new Range(cursor, cursor))]);
+        var replaced = new Position(position.Line, position.Character + suggestion.ReplacedLength);
+        return new InlineCompletionList([new InlineCompletionItem(suggestion.Text, new Range(ToPosition(position), replaced))]);
     }
 
     [JsonRpcMethod("textDocument/completion", UseSingleObjectParameterDeserialization = true)]
@@ -140,7 +140,7 @@ public sealed class LanguageServer(DocumentStore documents, ModelHost models, Co
         var word = line[wordStart..position.Character];
         var firstLine = suggestion.Text.Split('\n')[0];
         var label = word + firstLine;
-        var edit = new TextEdit(new Range(new Position(position.Line, wordStart), ToPosition(position)), word + suggestion.Text);
+        var edit = new TextEdit(new Range(new Position(position.Line, wordStart), new Position(position.Line, position.Character + suggestion.ReplacedLength)), word + suggestion.Text);
         var item = new CompletionItem(label, Spec.CompletionKindText, "Atlas", "0000", label, word + suggestion.Text, Spec.InsertTextPlain, edit, Preselect: true,
             suggestion.Text.Contains('\n') ? new MarkupContent("plaintext", suggestion.Text) : null);
         return new CompletionList(IsIncomplete: true, [item]);

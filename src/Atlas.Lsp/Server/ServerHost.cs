@@ -27,7 +27,10 @@ public sealed class ServerHost : IDisposable
         _models = new ModelHost(logger);
         Documents = new DocumentStore();
         Repository = new RepositoryWorkspace(_logging.CreateLogger("atlas.context"));
-        Completions = new CompletionService(Repository.Prompts, new SuggestionCache(), logger);
+        // Inline C# suggestions never add a syntax error: Roslyn's guard checks each one the model makes.
+        var syntaxGuard = new Atlas.Fixes.Verification.CompletionSyntaxGuard();
+        Documents.Closed += syntaxGuard.Forget;
+        Completions = new CompletionService(Repository.Prompts, new SuggestionCache(), logger) { Check = syntaxGuard.Check };
         Server = new LanguageServer(Documents, _models, Completions, Repository, logger);
     }
 
