@@ -60,10 +60,10 @@ public sealed class RepositoryWorkspace
         else Index.Refresh(uri);
     }
 
-    /// <summary>Measures budgets with the loaded model's tokenizer, over the room its context leaves.</summary>
-    public void UseModel(Func<string, int> countTokens, int promptTokens)
+    /// <summary>Measures budgets with the loaded model's tokenizer; the budget's total is the room its context leaves.</summary>
+    public void UseModel(Func<string, int> countTokens, ContextBudget budget)
     {
         Prompts.CountTokens = countTokens;
-        Prompts.Budget = new ContextBudget { TotalTokens = promptTokens };
+        Prompts.Budget = budget;
     }
 }

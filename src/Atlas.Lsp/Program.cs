@@ -11,8 +11,12 @@ public static class Program
     public static Task<int> Main(string[] args)
     {
         var stdio = new Option<bool>("--stdio") { Description = "Serve LSP over stdin/stdout (what editors run)." };
+        var model = new Option<string?>("--model") { Description = "With --stdio: the model to load when the editor configures none (atlas.model wins). A GGUF path or a catalog name." };
+        var draft = new Option<string?>("--draft") { Description = "With --stdio: the draft model to use when the editor configures none (atlas.draftModel wins)." };
         var root = new RootCommand("Atlas: local, private AI code completion as a language server. Editors run `atlas-lsp --stdio`.");
         root.Options.Add(stdio);
+        root.Options.Add(model);
+        root.Options.Add(draft);
         root.Subcommands.Add(CompleteCommand.Create());
         root.Subcommands.Add(PromptCommand.Create());
         root.Subcommands.Add(ModelsCommand.Create());
@@ -24,15 +28,15 @@ public static class Program
                 Console.Error.WriteLine("atlas-lsp: nothing to do. Editors start `atlas-lsp --stdio`; see `atlas-lsp --help`.");
                 return 2;
             }
-            return await ServeStdioAsync();
+            return await ServeStdioAsync(new AtlasSettings { Model = result.GetValue(model), DraftModel = result.GetValue(draft) });
         });
         return root.Parse(args).InvokeAsync();
     }
 
-    private static async Task<int> ServeStdioAsync()
+    private static async Task<int> ServeStdioAsync(AtlasSettings defaults)
     {
         using var logging = StderrLogging.Create();
-        using var host = new ServerHost(logging);
+        using var host = new ServerHost(logging, defaults);
         var code = await host.RunAsync(Console.OpenStandardInput(), Console.OpenStandardOutput());
         return code;
     }

@@ -28,7 +28,7 @@ public sealed class ContextFixture : IAsyncLifetime
     {
         var workspace = new RepositoryWorkspace(NullLogger.Instance);
         await workspace.IndexAsync([Path.Combine(Samples, sample)]);
-        workspace.UseModel(Count, budget);
+        workspace.UseModel(Count, new Atlas.Context.Budget.ContextBudget { TotalTokens = budget });
         return workspace;
     }
 

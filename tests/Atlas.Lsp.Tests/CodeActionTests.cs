@@ -41,6 +41,30 @@ public sealed class CodeActionTests
     }
 
     [Fact]
+    public async Task Types_from_other_files_of_the_workspace_are_no_problem_to_fix()
+    {
+        var repository = Samples.Repository("csharp");
+        var file = Path.Combine(repository, "Shop.App", "CheckoutService.cs");
+        await using var client = LspClient.Start();
+        await client.InitializeAsync(new { model = LspClient.TinyModel }, new { textDocument = new { codeAction = new { resolveSupport = new { properties = new[] { "edit" } } } } }, repository);
+        await client.WaitForAsync(_ => client.Stderr.Contains("Indexed "), "the workspace index");
+        var uri = new Uri(file).AbsoluteUri;
+        await client.OpenAsync(uri, await File.ReadAllTextAsync(file));
+        object At(int line, int character) => new
+        {
+            textDocument = new { uri },
+            range = new { start = new { line, character }, end = new { line, character } },
+            context = new { diagnostics = Array.Empty<object>() },
+        };
+
+        // "private readonly CustomerRepository _repo;": CustomerRepository is declared in Shop.Core, another project.
+        Assert.Empty((await client.RequestAsync("textDocument/codeAction", At(6, 30)))["result"]!.AsArray());
+        // "var customer = _repo." is broken for real: a member name is missing after the dot.
+        var action = Assert.Single((await client.RequestAsync("textDocument/codeAction", At(12, 29)))["result"]!.AsArray())!;
+        Assert.Equal("Atlas: fix this", (string)action["title"]!);
+    }
+
+    [Fact]
     public async Task Resolve_returns_a_versioned_edit_of_the_statement_or_a_clear_no_fix_message()
     {
         await using var client = await Started();

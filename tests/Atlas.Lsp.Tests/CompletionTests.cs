@@ -7,7 +7,7 @@ namespace Atlas.Lsp.Tests;
 /// Inline completions and completion-menu items from the real tiny model, over the protocol. The documents are Java:
 /// the tiny model's words are random, and for C# Roslyn's syntax guard would (rightly) drop most of them.
 /// </summary>
-public sealed class CompletionTests
+public sealed partial class CompletionTests
 {
     private const string Uri = "file:///work/Demo.java";
     private const string Language = "java";
@@ -194,8 +194,16 @@ public sealed class CompletionTests
     {
         await using var client = LspClient.Start();
         await client.InitializeAsync(capabilities: new { window = new { workDoneProgress = true } });
-        await client.WaitForAsync(n => (string?)n["method"] == "window/workDoneProgress/create", "progress token");
         await client.WaitForAsync(n => (string?)n["method"] == "$/progress" && (string?)n["params"]?["value"]?["kind"] == "end", "progress end");
+
+        // In the order the protocol requires: the token is created before it is used, then begin, reports, end.
+        var steps = client.Notifications
+            .Where(n => (string?)n["method"] is "window/workDoneProgress/create" or "$/progress")
+            .Select(n => (string?)n["params"]?["value"]?["kind"] ?? "create")
+            .ToList();
+        Assert.Equal(["create", "begin"], steps[..2]);
+        Assert.Equal("end", steps[^1]);
+        Assert.All(steps[2..^1], step => Assert.Equal("report", step));
     }
 
     [Fact]
@@ -216,23 +224,58 @@ public sealed class CompletionTests
         }
     }
 
-    [Fact]
-    public async Task Completions_carry_repository_context_from_the_indexed_workspace()
+    [Theory]
+    [InlineData(null)]
+    [InlineData(0.005)]
+    public async Task Completions_carry_repository_context_from_the_indexed_workspace_within_its_share(double? contextShare)
     {
-        var samples = AppContext.BaseDirectory;
-        while (!Directory.Exists(Path.Combine(samples, "tests", "Samples", "context"))) samples = Path.GetDirectoryName(samples)!;
-        var repository = Path.Combine(samples, "tests", "Samples", "context", "csharp");
+        var repository = Samples.Repository("csharp");
         var file = Path.Combine(repository, "Shop.App", "CheckoutService.cs");
 
         await using var client = LspClient.Start();
-        await client.InitializeAsync(workspaceFolder: repository);
+        await client.InitializeAsync(contextShare is { } share ? new { model = LspClient.TinyModel, maxTokens = 16, contextShare = share } : null, workspaceFolder: repository);
         await client.WaitForAsync(_ => client.Stderr.Contains("Indexed "), "the workspace index");
         var uri = new Uri(file).AbsoluteUri;
         await client.OpenAsync(uri, await File.ReadAllTextAsync(file));
         var answer = await client.RequestAsync("textDocument/inlineCompletion", new { textDocument = new { uri }, position = new { line = 12, character = 29 } });
 
         Assert.True(answer.ContainsKey("result"));
-        await client.WaitForAsync(_ => System.Text.RegularExpressions.Regex.IsMatch(client.Stderr, @"Context for \S+CheckoutService.cs:12: [1-9]\d* sections"), "a prompt with repository context");
+        await client.WaitForAsync(_ => ContextLine().IsMatch(client.Stderr), "the prompt's repository context in the log");
+        var match = ContextLine().Match(client.Stderr);
+        var (sections, tokens) = (int.Parse(match.Groups[1].Value), int.Parse(match.Groups[2].Value));
+        if (contextShare is null)
+        {
+            Assert.True(sections > 0, "the default share has room for the declarations CheckoutService uses");
+        }
+        else
+        {
+            // The tiny model's context is 4,096 tokens; less 16 for the answer, a 0.5% share is 20 tokens.
+            Assert.InRange(tokens, 0, (int)((4096 - 16) * contextShare.Value));
+        }
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"Context for \S+CheckoutService.cs:12: (\d+) sections, (\d+) tokens")]
+    private static partial System.Text.RegularExpressions.Regex ContextLine();
+
+    [Fact]
+    public async Task The_command_lines_model_serves_an_editor_that_configures_none()
+    {
+        await using var client = LspClient.Start("--model", LspClient.TinyModel);
+        await client.InitializeAsync(new { maxTokens = 8 });
+        await client.OpenAsync(Uri, Code, Language);
+        var answer = await client.RequestAsync("textDocument/inlineCompletion", At(4, 15));
+        Assert.Single(answer["result"]!["items"]!.AsArray());
+    }
+
+    [Fact]
+    public async Task Clients_that_watch_files_are_asked_to_watch_the_workspace()
+    {
+        await using var client = LspClient.Start();
+        await client.InitializeAsync(capabilities: new { workspace = new { didChangeWatchedFiles = new { dynamicRegistration = true } } }, workspaceFolder: Samples.Repository("python"));
+        var registration = await client.WaitForAsync(n => (string?)n["method"] == "client/registerCapability", "a file-watch registration");
+        var entry = registration["params"]!["registrations"]![0]!;
+        Assert.Equal("workspace/didChangeWatchedFiles", (string)entry["method"]!);
+        Assert.Equal("**/*", (string)entry["registerOptions"]!["watchers"]![0]!["globPattern"]!);
     }
 
     [Fact]

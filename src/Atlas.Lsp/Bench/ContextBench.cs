@@ -64,7 +64,7 @@ internal static class ContextBench
         var indexClock = Stopwatch.StartNew();
         await workspace.IndexAsync([root]);
         var indexMs = indexClock.Elapsed.TotalMilliseconds;
-        workspace.UseModel(engine.Model.CountTokens, engine.Info.ContextSize - CompletionRequest.DefaultMaxTokens);
+        workspace.UseModel(engine.Model.CountTokens, new Atlas.Context.Budget.ContextBudget { TotalTokens = engine.Info.ContextSize - CompletionRequest.DefaultMaxTokens });
 
         var document = new TextDocument(new Uri(bigPath).AbsoluteUri, "csharp", 1, big.ToString());
         var line = document.LineCount - 4;

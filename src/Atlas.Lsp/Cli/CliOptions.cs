@@ -10,7 +10,7 @@ internal sealed class EngineOptions
     public Option<string> Model { get; } = new("--model") { Description = "Path to a GGUF model file, or a catalog name (see `models list`).", Required = true };
     public Option<int> ContextSize { get; } = new("--ctx-size") { Description = "Context window in tokens.", DefaultValueFactory = _ => EngineSettings.DefaultContextSize };
     public Option<string> KvCache { get; } = new("--kv-cache") { Description = "KV cache type: q8_0, f16 or q4_0.", DefaultValueFactory = _ => "q8_0" };
-    public Option<int?> Threads { get; } = new("--threads") { Description = "CPU threads (default: llama.cpp's choice)." };
+    public Option<int?> Threads { get; } = new("--threads") { Description = "CPU threads (default: every logical processor)." };
     public Option<int> GpuLayers { get; } = new("--gpu-layers") { Description = "Layers to offload to a GPU backend." };
     public Option<string?> Draft { get; } = new("--draft") { Description = "Path to a draft GGUF model of the same family, for speculative decoding." };
     public Option<int> DraftMax { get; } = new("--draft-max") { Description = "Most tokens drafted per target pass.", DefaultValueFactory = _ => new EngineSettings { ModelPath = "" }.DraftMax };

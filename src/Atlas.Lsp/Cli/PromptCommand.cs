@@ -35,7 +35,7 @@ internal static class PromptCommand
             var repository = new RepositoryWorkspace(logging.CreateLogger("context"));
             await repository.IndexAsync([folder.FullName]);
             var room = result.GetValue(maxTokens);
-            repository.UseModel(loaded.Model.CountTokens, loaded.Info.ContextSize - room);
+            repository.UseModel(loaded.Model.CountTokens, new Atlas.Context.Budget.ContextBudget { TotalTokens = loaded.Info.ContextSize - room });
             repository.Opened(document);
             var pieces = await repository.Prompts.BuildAsync(document, document.OffsetAt(position), cancellationToken);
             var request = new CompletionRequest

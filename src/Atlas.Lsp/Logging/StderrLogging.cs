@@ -16,6 +16,7 @@ public static class StderrLogging
         builder.AddSimpleConsole(o =>
         {
             o.SingleLine = true;
+            o.IncludeScopes = true; // the request id, when a request is being handled
             o.TimestampFormat = "HH:mm:ss.fff ";
             o.ColorBehavior = LoggerColorBehavior.Disabled;
         });

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Atlas.Completion;
+using Atlas.Context.Budget;
 using Atlas.Engine;
 using Atlas.Engine.Loading;
 
@@ -31,6 +32,11 @@ public sealed record AtlasSettings
     public bool Enabled { get; init; } = true;
     /// <summary>Fix candidates tried before giving up (atlas.fixCandidates).</summary>
     public int FixCandidates { get; init; } = 3;
+    /// <summary>
+    /// How the prompt's token budget (the context window less maxTokens) is split between the code before the cursor,
+    /// the code after it and the repository context (atlas.prefixShare, atlas.suffixShare, atlas.contextShare).
+    /// </summary>
+    public ContextBudget Budget { get; init; } = new();
 
     /// <summary>
     /// Reads settings from JSON: either the section itself or an object holding it under "atlas".
@@ -61,6 +67,9 @@ public sealed record AtlasSettings
                     "threads" => settings with { Threads = property.Value.ValueKind == JsonValueKind.Null ? null : Positive(property.Value) },
                     "enabled" => settings with { Enabled = property.Value.GetBoolean() },
                     "fixCandidates" => settings with { FixCandidates = Positive(property.Value) },
+                    "prefixShare" => settings with { Budget = settings.Budget with { PrefixShare = Share(property.Value) } },
+                    "suffixShare" => settings with { Budget = settings.Budget with { SuffixShare = Share(property.Value) } },
+                    "contextShare" => settings with { Budget = settings.Budget with { ContextShare = Share(property.Value) } },
                     _ => settings,
                 };
             }
@@ -68,6 +77,12 @@ public sealed record AtlasSettings
             {
                 problems.Add($"atlas.{property.Name}: {e.Message}");
             }
+        }
+        var split = settings.Budget;
+        if (split.PrefixShare + split.SuffixShare + split.ContextShare > 1.0001)
+        {
+            problems.Add($"atlas.prefixShare + atlas.suffixShare + atlas.contextShare: must add up to at most 1, not {split.PrefixShare + split.SuffixShare + split.ContextShare:0.##}");
+            settings = settings with { Budget = (current ?? new AtlasSettings()).Budget };
         }
         return (settings, problems);
     }
@@ -101,6 +116,12 @@ public sealed record AtlasSettings
     {
         var p = value.GetSingle();
         return p is >= 0 and <= 1 ? p : throw new ArgumentException($"must be between 0 and 1, not {p}");
+    }
+
+    private static double Share(JsonElement value)
+    {
+        var share = value.GetDouble();
+        return share is > 0 and <= 1 ? share : throw new ArgumentException($"must be a fraction above 0 and at most 1, not {share}");
     }
 
     private static string Mode(JsonElement value)

@@ -19,12 +19,13 @@ namespace Atlas.Lsp.Server;
 /// The LSP methods Atlas implements. StreamJsonRpc dispatches to these; they translate between protocol shapes and
 /// the document store, the completion service and the fix proposer, and never let one bad request take the server down.
 /// </summary>
-public sealed class LanguageServer(DocumentStore documents, ModelHost models, CompletionService completions, RepositoryWorkspace repository, ILogger logger)
+public sealed class LanguageServer(DocumentStore documents, ModelHost models, CompletionService completions, RepositoryWorkspace repository, ILogger logger, AtlasSettings? defaults = null)
 {
     private JsonRpc? _rpc;
-    private AtlasSettings _settings = new();
+    private AtlasSettings _settings = defaults ?? new();
     private bool _clientResolvesCodeActions;
     private bool _clientShowsProgress;
+    private bool _clientWatchesFiles;
     private int _progressCount;
 
     /// <summary>Set once shutdown was requested: exit then ends the process with 0 rather than 1.</summary>
@@ -45,6 +46,7 @@ public sealed class LanguageServer(DocumentStore documents, ModelHost models, Co
     {
         _clientResolvesCodeActions = Flag(parameters.Capabilities, "textDocument", "codeAction", "resolveSupport");
         _clientShowsProgress = Flag(parameters.Capabilities, "window", "workDoneProgress");
+        _clientWatchesFiles = Flag(parameters.Capabilities, "workspace", "didChangeWatchedFiles", "dynamicRegistration");
         ApplySettings(parameters.InitializationOptions, loadNow: false);
         _ = repository.IndexAsync(WorkspaceFolders(parameters));
         return new InitializeResult(
@@ -57,7 +59,16 @@ public sealed class LanguageServer(DocumentStore documents, ModelHost models, Co
     }
 
     [JsonRpcMethod("initialized")]
-    public void Initialized() => Reload();
+    public void Initialized()
+    {
+        Reload();
+        // Files changed outside the editor (a branch switch, a generator) reach the index through the client's watcher.
+        if (_clientWatchesFiles && repository.Index.Roots.Count > 0)
+            _ = RequestAsync("client/registerCapability", new
+            {
+                registrations = new[] { new { id = "atlas-watched-files", method = "workspace/didChangeWatchedFiles", registerOptions = new { watchers = new[] { new { globPattern = "**/*" } } } } },
+            });
+    }
 
     [JsonRpcMethod("shutdown")]
     public object? Shutdown()
@@ -111,6 +122,7 @@ public sealed class LanguageServer(DocumentStore documents, ModelHost models, Co
             if (documents.Get(change.Uri) is null) repository.Watched(change.Uri, change.Type);
     }
 
+    /// <summary>Nothing to do: an open document's text is indexed from its changes already, and it matches the saved file.</summary>
     [JsonRpcMethod("textDocument/didSave", UseSingleObjectParameterDeserialization = true)]
     public void DidSave(DidSaveTextDocumentParams parameters)
     {
@@ -154,7 +166,7 @@ public sealed class LanguageServer(DocumentStore documents, ModelHost models, Co
         if (!document.Contains(range.Start) || !document.Contains(range.End)) throw InvalidParams($"Range {range.Start}-{range.End} is outside the document.");
         var problems = parameters.Context.Diagnostics.ToList();
         if (Atlas.Fixes.Targets.FixTarget.IsCSharp(document))
-            problems.AddRange(await CompilerDiagnosticsAsync(document, range, problems, cancellationToken));
+            problems.AddRange(await CompilerDiagnosticsAsync(RoslynDocument(document) ?? CSharpDocuments.Standalone(document), document, range, problems, cancellationToken));
         if (problems.Count == 0 && range.Start == range.End) return [];
 
         var csharp = Atlas.Fixes.Targets.FixTarget.IsCSharp(document);
@@ -179,10 +191,7 @@ public sealed class LanguageServer(DocumentStore documents, ModelHost models, Co
         if (problems.Count == 0) problems.Add(new FixDiagnostic(ToRange(data.Range), "rewrite this code correctly"));
         var fixSettings = new FixSettings { Candidates = _settings.FixCandidates };
         var proposer = new FixProposer(new ModelFixCandidates(engine, fixSettings, repository.Prompts), fixSettings, logger);
-        var roslyn = Atlas.Fixes.Targets.FixTarget.IsCSharp(document) && Atlas.Context.Workspace.WorkspaceIndex.TryLocalPath(document.Uri, out var path)
-            ? repository.CSharp.Document(path, document.Text)
-            : null;
-        var outcome = await proposer.ProposeAsync(document, problems, ToRange(data.Range), roslyn, cancellationToken);
+        var outcome = await proposer.ProposeAsync(document, problems, ToRange(data.Range), RoslynDocument(document), cancellationToken);
         if (!outcome.HasEdit)
         {
             await ShowMessageAsync(Spec.MessageWarning, $"Atlas: {outcome.Summary}");
@@ -209,10 +218,10 @@ public sealed class LanguageServer(DocumentStore documents, ModelHost models, Co
                 OnSuggestion?.Invoke(suggestion);
                 // For clients with a status display (the VS Code extension); others ignore unknown notifications.
                 _ = NotifyAsync("atlas/status", new { model = engine.Info.ModelName, draft = engine.Info.DraftModelName, latencyMs = suggestion.TotalMs + queuedMs, acceptance = suggestion.Timings?.AcceptanceRate, loading = false });
-                var t = suggestion.Timings;
-                logger.LogDebug("{Uri}:{Position} {Source} {Chars} chars in {Total:F1} ms (model wait {Wait:F1} ms, queue {Queue:F1}, prompt {Prompt:F1}, generation {Generation:F1}, post {Post:F1})",
-                    document.Uri, position, suggestion.FromCache ? "cache" : "model", suggestion.Text.Length, suggestion.TotalMs + queuedMs, queuedMs,
-                    t?.QueueMs ?? 0, t?.PromptMs ?? 0, t?.GenerationMs ?? 0, suggestion.TotalMs - suggestion.EngineMs);
+                // One line per answer, with every stage's time and, when a draft speculates, its acceptance.
+                logger.LogInformation("Completion {Uri}:{Position}: {Chars} chars from the {Source} in {Total:F1} ms (model wait {Wait:F1} ms, post-processing {Post:F1} ms){Engine}",
+                    document.Uri, position, suggestion.Text.Length, suggestion.FromCache ? "cache" : "model", suggestion.TotalMs + queuedMs, queuedMs,
+                    suggestion.TotalMs - suggestion.EngineMs, suggestion.Timings is { } t ? $"; engine: {t}" : "");
             }
             return suggestion;
         }
@@ -254,10 +263,11 @@ public sealed class LanguageServer(DocumentStore documents, ModelHost models, Co
         var progress = _clientShowsProgress ? new ClientProgress(this, token) : null;
         progress?.Begin($"Loading {Path.GetFileName(_settings.Model)}");
         var load = models.Configure(_settings.Engine, progress, problem => _ = ShowMessageAsync(Spec.MessageError, $"Atlas: {problem}"));
+        var budget = _settings.Budget;
         var maxTokens = _settings.MaxTokens;
         _ = load.ContinueWith(t =>
         {
-            if (t.Result is { } engine) repository.UseModel(engine.Model.CountTokens, engine.Info.ContextSize - maxTokens);
+            if (t.Result is { } engine) repository.UseModel(engine.Model.CountTokens, budget with { TotalTokens = engine.Info.ContextSize - maxTokens });
         }, TaskScheduler.Default);
         _ = load.ContinueWith(t => progress?.End(t.Result is null ? "Model not loaded" : "Model loaded"), TaskScheduler.Default);
     }
@@ -281,9 +291,17 @@ public sealed class LanguageServer(DocumentStore documents, ModelHost models, Co
         }
     }
 
-    private async Task<IReadOnlyList<Diagnostic>> CompilerDiagnosticsAsync(TextDocument document, TextRange range, List<Diagnostic> known, CancellationToken cancellationToken)
+    /// <summary>
+    /// A C# file in the repository's Roslyn view, which knows the types of the other files (a standalone document would
+    /// report every one of them as missing); null for other languages and files outside the workspace.
+    /// </summary>
+    private Microsoft.CodeAnalysis.Document? RoslynDocument(TextDocument document) =>
+        Atlas.Fixes.Targets.FixTarget.IsCSharp(document) && Atlas.Context.Workspace.WorkspaceIndex.TryLocalPath(document.Uri, out var path)
+            ? repository.CSharp.Document(path, document.Text)
+            : null;
+
+    private static async Task<IReadOnlyList<Diagnostic>> CompilerDiagnosticsAsync(Microsoft.CodeAnalysis.Document roslyn, TextDocument document, TextRange range, List<Diagnostic> known, CancellationToken cancellationToken)
     {
-        var roslyn = CSharpDocuments.Standalone(document);
         var model = await roslyn.GetSemanticModelAsync(cancellationToken);
         if (model is null) return [];
         var start = document.OffsetAt(range.Start);
@@ -335,24 +353,34 @@ public sealed class LanguageServer(DocumentStore documents, ModelHost models, Co
     /// <summary>What a listed fix carries to its resolve.</summary>
     public sealed record FixRequestData(string Uri, int Version, Range Range, Diagnostic[] Diagnostics);
 
-    /// <summary>$/progress for a model load, when the client shows work-done progress.</summary>
+    /// <summary>
+    /// $/progress for a model load, when the client shows work-done progress. Messages go out in order: the token is
+    /// created (a request the client answers) before begin, reports and end follow it.
+    /// </summary>
     private sealed class ClientProgress(LanguageServer server, string token) : IProgress<float>
     {
+        private readonly Lock _gate = new();
+        private Task _sent = Task.CompletedTask;
         private int _lastPercent = -1;
 
-        public void Begin(string title)
+        public void Begin(string title) => Then(async () =>
         {
-            _ = server.RequestAsync("window/workDoneProgress/create", new WorkDoneProgressCreateParams(token))
-                .ContinueWith(_ => server.NotifyAsync("$/progress", new ProgressParams(token, new { kind = "begin", title, percentage = 0 })), TaskScheduler.Default);
-        }
+            await server.RequestAsync("window/workDoneProgress/create", new WorkDoneProgressCreateParams(token));
+            await server.NotifyAsync("$/progress", new ProgressParams(token, new { kind = "begin", title, percentage = 0 }));
+        });
 
         public void Report(float value)
         {
             var percent = (int)(value * 100);
             if (percent == Interlocked.Exchange(ref _lastPercent, percent)) return;
-            _ = server.NotifyAsync("$/progress", new ProgressParams(token, new { kind = "report", percentage = percent }));
+            Then(() => server.NotifyAsync("$/progress", new ProgressParams(token, new { kind = "report", percentage = percent })));
         }
 
-        public void End(string message) => _ = server.NotifyAsync("$/progress", new ProgressParams(token, new { kind = "end", message }));
+        public void End(string message) => Then(() => server.NotifyAsync("$/progress", new ProgressParams(token, new { kind = "end", message })));
+
+        private void Then(Func<Task> send)
+        {
+            lock (_gate) _sent = _sent.ContinueWith(_ => send(), TaskScheduler.Default).Unwrap();
+        }
     }
 }

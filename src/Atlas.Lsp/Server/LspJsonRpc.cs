@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.Extensions.Logging;
 using StreamJsonRpc;
 using StreamJsonRpc.Protocol;
 
@@ -6,10 +7,17 @@ namespace Atlas.Lsp.Server;
 
 /// <summary>
 /// StreamJsonRpc with LSP's error codes: parameters that do not deserialize are InvalidParams (-32602), as the
-/// JSON-RPC specification says, rather than StreamJsonRpc's generic invocation error.
+/// JSON-RPC specification says, rather than StreamJsonRpc's generic invocation error. Every log line written while a
+/// request is handled carries its id (a logging scope), so a request's stages can be followed in the log.
 /// </summary>
-internal sealed class LspJsonRpc(IJsonRpcMessageHandler handler) : JsonRpc(handler)
+internal sealed class LspJsonRpc(IJsonRpcMessageHandler handler, ILogger logger) : JsonRpc(handler)
 {
+    protected override async ValueTask<JsonRpcMessage> DispatchRequestAsync(JsonRpcRequest request, TargetMethod targetMethod, CancellationToken cancellationToken)
+    {
+        using var scope = request.IsResponseExpected ? logger.BeginScope("request {Id}", request.RequestId) : null;
+        return await base.DispatchRequestAsync(request, targetMethod, cancellationToken);
+    }
+
     protected override JsonRpcError.ErrorDetail CreateErrorDetails(JsonRpcRequest request, Exception exception)
     {
         var details = base.CreateErrorDetails(request, exception);

@@ -19,7 +19,8 @@ public sealed class ServerHost : IDisposable
     private readonly ClientLog _clientLog = new();
     private readonly ModelHost _models;
 
-    public ServerHost(ILoggerFactory logging)
+    /// <param name="defaults">Settings before the editor sends its own (the command line's default model).</param>
+    public ServerHost(ILoggerFactory logging, AtlasSettings? defaults = null)
     {
         _logging = logging;
         _logging.AddProvider(_clientLog);
@@ -31,7 +32,7 @@ public sealed class ServerHost : IDisposable
         var syntaxGuard = new Atlas.Fixes.Verification.CompletionSyntaxGuard();
         Documents.Closed += syntaxGuard.Forget;
         Completions = new CompletionService(Repository.Prompts, new SuggestionCache(), logger) { Check = syntaxGuard.Check };
-        Server = new LanguageServer(Documents, _models, Completions, Repository, logger);
+        Server = new LanguageServer(Documents, _models, Completions, Repository, logger, defaults);
     }
 
     public DocumentStore Documents { get; }
@@ -48,7 +49,7 @@ public sealed class ServerHost : IDisposable
         transport.Start(stop.Token);
 
         var formatter = new SystemTextJsonFormatter { JsonSerializerOptions = Spec.Json };
-        using var rpc = new LspJsonRpc(new HeaderDelimitedMessageHandler(transport.RpcOutput, transport.RpcInput, formatter))
+        using var rpc = new LspJsonRpc(new HeaderDelimitedMessageHandler(transport.RpcOutput, transport.RpcInput, formatter), _logging.CreateLogger("atlas.rpc"))
         {
             // Handlers run one at a time, in arrival order, between their awaits: didChange is applied before a later
             // completion reads, and a newer completion supersedes an older one in the order they came.

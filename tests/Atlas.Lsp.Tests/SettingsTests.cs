@@ -1,0 +1,47 @@
+using System.Text.Json;
+using Atlas.Lsp.Server;
+
+namespace Atlas.Lsp.Tests;
+
+/// <summary>The `atlas` settings section: values read, bad ones reported by name and ignored.</summary>
+public sealed class SettingsTests
+{
+    private static (AtlasSettings Settings, IReadOnlyList<string> Problems) Read(string json, AtlasSettings? current = null) =>
+        AtlasSettings.From(JsonDocument.Parse(json).RootElement, current);
+
+    [Fact]
+    public void The_section_is_read_nested_or_bare_and_unknown_keys_are_ignored()
+    {
+        var (nested, _) = Read("""{ "atlas": { "model": "m.gguf", "maxTokens": 64, "completionMode": "single", "someday": 1 } }""");
+        var (bare, problems) = Read("""{ "model": "m.gguf", "maxTokens": 64, "completionMode": "single" }""");
+        Assert.Equal(nested, bare);
+        Assert.Empty(problems);
+        Assert.Equal(("m.gguf", 64, Atlas.Completion.LineMode.SingleLine), (bare.Model, bare.MaxTokens, bare.LineMode));
+    }
+
+    [Fact]
+    public void Budget_shares_are_read_and_a_split_over_the_whole_is_refused()
+    {
+        var (settings, problems) = Read("""{ "prefixShare": 0.6, "suffixShare": 0.2, "contextShare": 0.2 }""");
+        Assert.Empty(problems);
+        Assert.Equal((0.6, 0.2, 0.2), (settings.Budget.PrefixShare, settings.Budget.SuffixShare, settings.Budget.ContextShare));
+
+        var (kept, overdrawn) = Read("""{ "prefixShare": 0.9, "contextShare": 0.5 }""", settings);
+        Assert.Contains(overdrawn, p => p.Contains("add up to at most 1"));
+        Assert.Equal(settings.Budget, kept.Budget);
+
+        var (_, negative) = Read("""{ "suffixShare": -0.1 }""");
+        Assert.Contains(negative, p => p.StartsWith("atlas.suffixShare:"));
+    }
+
+    [Fact]
+    public void A_bad_value_is_reported_by_name_and_the_rest_still_applies()
+    {
+        var (settings, problems) = Read("""{ "maxTokens": "many", "kvCacheType": "q3", "timeBudgetMs": 900 }""");
+        Assert.Equal(2, problems.Count);
+        Assert.Contains(problems, p => p.StartsWith("atlas.maxTokens:"));
+        Assert.Contains(problems, p => p.StartsWith("atlas.kvCacheType:"));
+        Assert.Equal(900, settings.TimeBudgetMs);
+        Assert.Equal(new AtlasSettings().MaxTokens, settings.MaxTokens);
+    }
+}
