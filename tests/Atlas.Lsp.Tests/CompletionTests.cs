@@ -13,6 +13,13 @@ public sealed partial class CompletionTests
     private const string Language = "java";
     private const string Code = "class Demo\n{\n    int Twice(int value)\n    {\n        return \n    }\n}\n";
 
+    /// <summary>
+    /// Waits until the model is loaded, so a request goes straight to generation (a warm-up request of 4,000 tokens,
+    /// as the cancellation tests configure, would cost tens of seconds on a busy machine).
+    /// </summary>
+    private static Task ModelLoaded(LspClient client) =>
+        client.WaitForAsync(n => ((string?)n["params"]?["message"])?.StartsWith("Loaded ") == true, "the model loaded");
+
     private static object At(int line, int character) => new { textDocument = new { uri = Uri }, position = new { line, character } };
 
     [Fact]
@@ -144,7 +151,7 @@ public sealed partial class CompletionTests
         await using var client = LspClient.Start();
         await client.InitializeAsync(new { model = LspClient.TinyModel, maxTokens = 4000, timeBudgetMs = 120000, completionMode = "multi" });
         await client.OpenAsync(Uri, Code, Language);
-        await client.RequestAsync("textDocument/inlineCompletion", At(4, 15)); // the model is loaded and warm
+        await ModelLoaded(client);
 
         // The cancel follows at once: the request is then cancelled whether it is queued or generating, never finished.
         var (id, answer) = client.Send("textDocument/inlineCompletion", At(4, 14));
@@ -163,7 +170,7 @@ public sealed partial class CompletionTests
         await using var client = LspClient.Start();
         await client.InitializeAsync(new { model = LspClient.TinyModel, maxTokens = 4000, timeBudgetMs = 120000, completionMode = "multi" });
         await client.OpenAsync(Uri, Code, Language);
-        await client.RequestAsync("textDocument/completion", At(4, 15));
+        await ModelLoaded(client);
 
         // Requests are handled in order up to their first wait, so the older one is running when the newer arrives.
         var (_, older) = client.Send("textDocument/inlineCompletion", At(4, 14));

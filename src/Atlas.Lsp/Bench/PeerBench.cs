@@ -141,7 +141,7 @@ internal static class PeerBench
         {
             await process.StandardInput.WriteLineAsync(JsonSerializer.Serialize(message).AsMemory(), cancellationToken);
             await process.StandardInput.FlushAsync(cancellationToken);
-            var line = await process.StandardOutput.ReadLineAsync(cancellationToken) ?? throw new UserError("The node-llama-cpp worker exited; install it with: npm ci --prefix tests/peer/node-llama-cpp");
+            var line = await process.StandardOutput.ReadLineAsync(cancellationToken) ?? throw new UserError("The node-llama-cpp worker exited; install it with: npm install --prefix tests/peer/node-llama-cpp");
             var answer = JsonNode.Parse(line)!;
             if (answer["error"] is { } error) throw new UserError($"node-llama-cpp: {error}");
             return answer;
@@ -155,7 +155,7 @@ internal static class PeerBench
                 if (File.Exists(Path.Combine(candidate, "worker.mjs")))
                     return Directory.Exists(Path.Combine(candidate, "node_modules", "node-llama-cpp"))
                         ? candidate
-                        : throw new UserError($"node-llama-cpp is not installed: run `npm ci --prefix {Path.GetRelativePath(Environment.CurrentDirectory, candidate)}`.");
+                        : throw new UserError($"node-llama-cpp is not installed: run `npm install --prefix {Path.GetRelativePath(Environment.CurrentDirectory, candidate)}`.");
             }
             throw new UserError("tests/peer/node-llama-cpp/worker.mjs not found above the executable.");
         }

@@ -260,15 +260,12 @@ public sealed class LanguageServer(DocumentStore documents, ModelHost models, Co
             return;
         }
         var token = $"atlas-load-{Interlocked.Increment(ref _progressCount)}";
-        var progress = _clientShowsProgress ? new ClientProgress(this, token) : null;
+        var progress = _clientShowsProgress && models.IsNew(_settings.Engine) ? new ClientProgress(this, token) : null;
         progress?.Begin($"Loading {Path.GetFileName(_settings.Model)}");
-        var load = models.Configure(_settings.Engine, progress, problem => _ = ShowMessageAsync(Spec.MessageError, $"Atlas: {problem}"));
         var budget = _settings.Budget;
         var maxTokens = _settings.MaxTokens;
-        _ = load.ContinueWith(t =>
-        {
-            if (t.Result is { } engine) repository.UseModel(engine.Model.CountTokens, budget with { TotalTokens = engine.Info.ContextSize - maxTokens });
-        }, TaskScheduler.Default);
+        var load = models.Configure(_settings.Engine, progress, problem => _ = ShowMessageAsync(Spec.MessageError, $"Atlas: {problem}"),
+            engine => repository.UseModel(engine.Model.CountTokens, budget with { TotalTokens = engine.Info.ContextSize - maxTokens }));
         _ = load.ContinueWith(t => progress?.End(t.Result is null ? "Model not loaded" : "Model loaded"), TaskScheduler.Default);
     }
 

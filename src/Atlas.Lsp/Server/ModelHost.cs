@@ -16,6 +16,9 @@ public sealed class ModelHost(ILogger logger) : IDisposable
     private readonly Lock _gate = new();
     private Task<CompletionEngine?> _current = Task.FromResult<CompletionEngine?>(null);
     private EngineSettings? _settings;
+    private int _generation;
+    private CompletionEngine? _ready;
+    private Action<CompletionEngine>? _onLoaded;
 
     /// <summary>Why the configured model (or draft) is not in use, for the status and the user.</summary>
     public string? Problem { get; private set; }
@@ -24,18 +27,32 @@ public sealed class ModelHost(ILogger logger) : IDisposable
 
     /// <summary>
     /// Loads the model these settings name, unless it is already the one loaded. The previous engine is disposed
-    /// once the new one is in place (after the request it may be serving).
+    /// once the new one is in place (after the request it may be serving). <paramref name="onLoaded"/> prepares
+    /// what depends on the engine (the prompt budget in its tokens): it runs before any waiting request gets the
+    /// engine, and at once when the engine these settings name is already loaded.
     /// </summary>
-    public Task<CompletionEngine?> Configure(EngineSettings? settings, IProgress<float>? progress, Action<string>? onProblem)
+    public Task<CompletionEngine?> Configure(EngineSettings? settings, IProgress<float>? progress, Action<string>? onProblem, Action<CompletionEngine>? onLoaded = null)
     {
         lock (_gate)
         {
-            if (settings == _settings) return _current;
+            _onLoaded = onLoaded;
+            if (settings == _settings)
+            {
+                if (_ready is { } engine) onLoaded?.Invoke(engine);
+                return _current;
+            }
             _settings = settings;
+            _ready = null;
             var previous = _current;
-            _current = LoadAsync(settings, previous, progress, onProblem);
+            _current = LoadAsync(settings, previous, ++_generation, progress, onProblem);
             return _current;
         }
+    }
+
+    /// <summary>Whether these settings name another model than the one loaded or loading (so configuring them loads).</summary>
+    public bool IsNew(EngineSettings? settings)
+    {
+        lock (_gate) return settings != _settings;
     }
 
     /// <summary>The engine, waiting up to <see cref="LoadWait"/> for a load in progress; null when there is none.</summary>
@@ -53,7 +70,7 @@ public sealed class ModelHost(ILogger logger) : IDisposable
         }
     }
 
-    private async Task<CompletionEngine?> LoadAsync(EngineSettings? settings, Task<CompletionEngine?> previous, IProgress<float>? progress, Action<string>? onProblem)
+    private async Task<CompletionEngine?> LoadAsync(EngineSettings? settings, Task<CompletionEngine?> previous, int generation, IProgress<float>? progress, Action<string>? onProblem)
     {
         var old = await previous.ConfigureAwait(false);
         old?.Dispose();
@@ -72,6 +89,15 @@ public sealed class ModelHost(ILogger logger) : IDisposable
                 DraftModelPath = settings.DraftModelPath is { } draft ? ResolveName(draft) : null,
             };
             var engine = await CompletionEngine.LoadAsync(settings, logger, progress).ConfigureAwait(false);
+            lock (_gate)
+            {
+                // A load that newer settings superseded serves no one: its engine is disposed by the next load.
+                if (generation == _generation)
+                {
+                    _ready = engine;
+                    _onLoaded?.Invoke(engine);
+                }
+            }
             Problem = engine.DraftProblem;
             if (Problem is not null) onProblem?.Invoke($"{Problem} Check atlas.draftModel.");
             return engine;
