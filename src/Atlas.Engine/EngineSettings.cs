@@ -60,4 +60,11 @@ public sealed record EngineSettings
 
     /// <summary>The draft stops proposing once its own top probability falls below this (default 0.75, as llama.cpp's --draft-p-min).</summary>
     public float DraftMinProbability { get; init; } = 0.75f;
+
+    /// <summary>
+    /// Adapt the draft length as the pair agrees: after a rejection the next draft is no longer than what was
+    /// accepted plus one, after a fully accepted draft it doubles again, up to <see cref="DraftMax"/>. Off by default:
+    /// see the README's speculative-decoding figures for what it measured.
+    /// </summary>
+    public bool DraftAdaptive { get; init; }
 }

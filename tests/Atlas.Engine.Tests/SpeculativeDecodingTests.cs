@@ -38,11 +38,12 @@ public sealed class SpeculativeDecodingTests
     private static string DraftFor(float noise) =>
         SyntheticModel.GetOrCreate(Target with { NoiseSeed = 99, NoiseScale = noise });
 
-    private static Task<CompletionEngine> LoadPair(float noise, int draftMax = 8, int contextSize = 1024) =>
+    private static Task<CompletionEngine> LoadPair(float noise, int draftMax = 8, int contextSize = 1024, bool adaptive = false) =>
         CompletionEngine.LoadAsync(Models.Settings(SyntheticModel.GetOrCreate(Target), contextSize) with
         {
             DraftModelPath = DraftFor(noise),
             DraftMax = draftMax,
+            DraftAdaptive = adaptive,
             // Draft whenever possible: the invariant must hold for every proposal, not just confident ones.
             DraftMinProbability = 0f,
         });
@@ -74,17 +75,31 @@ public sealed class SpeculativeDecodingTests
     }
 
     [Theory]
-    [InlineData(1)]
-    [InlineData(3)]
-    [InlineData(16)]
-    public async Task Any_draft_length_gives_the_same_output(int draftMax)
+    [InlineData(1, false)]
+    [InlineData(3, false)]
+    [InlineData(16, false)]
+    [InlineData(16, true)]  // the length adapts from pass to pass
+    public async Task Any_draft_length_gives_the_same_output(int draftMax, bool adaptive)
     {
-        using var engine = await LoadPair(0.05f, draftMax);
+        using var engine = await LoadPair(0.05f, draftMax, adaptive: adaptive);
         foreach (var prefix in Prompts.Take(4))
         {
             var request = new CompletionRequest { Prefix = prefix, MaxTokens = 30, TimeBudget = TimeSpan.FromMinutes(5) };
             Assert.Equal((await engine.CompleteAsync(request with { UseDraft = false })).Tokens, (await engine.CompleteAsync(request)).Tokens);
         }
+    }
+
+    [Fact]
+    public async Task An_adaptive_draft_drafts_less_after_rejections_and_changes_nothing_in_the_output()
+    {
+        using var fixedLength = await LoadPair(1.0f, draftMax: 8);
+        using var adaptive = await LoadPair(1.0f, draftMax: 8, adaptive: true);
+        var request = new CompletionRequest { Prefix = Prompts[0], MaxTokens = 40, TimeBudget = TimeSpan.FromMinutes(5) };
+        var a = await fixedLength.CompleteAsync(request);
+        var b = await adaptive.CompleteAsync(request);
+
+        Assert.Equal(a.Tokens, b.Tokens);
+        Assert.True(b.Timings.Drafted < a.Timings.Drafted, $"adaptive drafted {b.Timings.Drafted}, fixed {a.Timings.Drafted}");
     }
 
     [Fact]

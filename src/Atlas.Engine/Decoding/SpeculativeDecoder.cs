@@ -17,6 +17,7 @@ internal sealed class SpeculativeDecoder(KvCacheSession target, KvCacheSession d
     private int _drafted;
     private int _accepted;
     private int _passes;
+    private int _length = settings.DraftMax;
 
     public int Pending { get; private set; }
     public int Room => target.ContextSize - target.Cached.Count;
@@ -34,7 +35,7 @@ internal sealed class SpeculativeDecoder(KvCacheSession target, KvCacheSession d
         cancellationToken.ThrowIfCancellationRequested();
         var before = target.Cached.Count;
         // The batch is the pending token plus the proposals: it must fit in both contexts.
-        var most = Math.Min(settings.DraftMax, Math.Min(target.ContextSize, draft.ContextSize) - before - 1);
+        var most = Math.Min(settings.DraftAdaptive ? _length : settings.DraftMax, Math.Min(target.ContextSize, draft.ContextSize) - before - 1);
         Propose(most, cancellationToken);
         if (_proposal.Count < Math.Max(1, settings.DraftMin)) _proposal.Clear();
 
@@ -62,6 +63,12 @@ internal sealed class SpeculativeDecoder(KvCacheSession target, KvCacheSession d
             next = Greedy.ArgMax(target.Logits(accepted.Count));
         }
         _accepted += accepted.Count;
+        if (_proposal.Count > 0)
+        {
+            _length = accepted.Count < _proposal.Count
+                ? Math.Max(Math.Max(1, settings.DraftMin), accepted.Count + 1)
+                : Math.Min(settings.DraftMax, _length * 2);
+        }
         // Keep the pending token and the accepted run; the rejected proposals leave the target's cache.
         target.Truncate(before + 1 + accepted.Count);
         Pending = next;

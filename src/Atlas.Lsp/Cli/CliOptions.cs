@@ -15,6 +15,9 @@ internal sealed class EngineOptions
     public Option<string?> Draft { get; } = new("--draft") { Description = "Path to a draft GGUF model of the same family, for speculative decoding." };
     public Option<int> DraftMax { get; } = new("--draft-max") { Description = "Most tokens drafted per target pass.", DefaultValueFactory = _ => new EngineSettings { ModelPath = "" }.DraftMax };
 
+    public Option<int> DraftMin { get; } = new("--draft-min") { Description = "Fewest drafted tokens worth a batched verification.", DefaultValueFactory = _ => new EngineSettings { ModelPath = "" }.DraftMin };
+    public Option<bool> DraftAdaptive { get; } = new("--draft-adaptive") { Description = "Shrink the draft after a rejection, grow it after full acceptance." };
+
     public Option<float> DraftPMin { get; } = new("--draft-p-min") { Description = "The draft stops proposing below this top probability.", DefaultValueFactory = _ => new EngineSettings { ModelPath = "" }.DraftMinProbability };
 
     /// <summary>A catalog name becomes the downloaded file's path; a name not yet pulled is a one-line error.</summary>
@@ -40,6 +43,8 @@ internal sealed class EngineOptions
         command.Options.Add(Draft);
         command.Options.Add(DraftMax);
         command.Options.Add(DraftPMin);
+        command.Options.Add(DraftMin);
+        command.Options.Add(DraftAdaptive);
     }
 
     public EngineSettings Read(ParseResult result) => new()
@@ -52,6 +57,8 @@ internal sealed class EngineOptions
         DraftModelPath = result.GetValue(Draft) is { } draft ? Resolve(draft) : null,
         DraftMax = result.GetValue(DraftMax),
         DraftMinProbability = result.GetValue(DraftPMin),
+        DraftMin = result.GetValue(DraftMin),
+        DraftAdaptive = result.GetValue(DraftAdaptive),
     };
 }
 

@@ -20,6 +20,10 @@ public sealed record AtlasSettings
     public int DraftMax { get; init; } = new EngineSettings { ModelPath = "" }.DraftMax;
     /// <summary>The draft stops below this top probability (atlas.draftPMin).</summary>
     public float DraftPMin { get; init; } = new EngineSettings { ModelPath = "" }.DraftMinProbability;
+    /// <summary>Fewest drafted tokens worth a batched verification (atlas.draftMin).</summary>
+    public int DraftMin { get; init; } = new EngineSettings { ModelPath = "" }.DraftMin;
+    /// <summary>Adapt the draft length to how well the draft agrees (atlas.draftAdaptive).</summary>
+    public bool DraftAdaptive { get; init; } = new EngineSettings { ModelPath = "" }.DraftAdaptive;
     public int ContextSize { get; init; } = EngineSettings.DefaultContextSize;
     public string KvCacheType { get; init; } = "q8_0";
     public int MaxTokens { get; init; } = CompletionRequest.DefaultMaxTokens;
@@ -59,6 +63,8 @@ public sealed record AtlasSettings
                     "contextSize" => settings with { ContextSize = Positive(property.Value) },
                     "draftMax" => settings with { DraftMax = Positive(property.Value) },
                     "draftPMin" => settings with { DraftPMin = Probability(property.Value) },
+                    "draftMin" => settings with { DraftMin = property.Value.GetInt32() is >= 0 and var n ? n : throw new ArgumentException("must not be negative") },
+                    "draftAdaptive" => settings with { DraftAdaptive = property.Value.GetBoolean() },
                     "kvCacheType" => settings with { KvCacheType = KvCachePlan.Name(KvCachePlan.Parse(property.Value.GetString() ?? "")) },
                     "maxTokens" => settings with { MaxTokens = Positive(property.Value) },
                     "timeBudgetMs" => settings with { TimeBudgetMs = Positive(property.Value) },
@@ -96,6 +102,8 @@ public sealed record AtlasSettings
         DraftModelPath = string.IsNullOrWhiteSpace(DraftModel) ? null : DraftModel,
         DraftMax = DraftMax,
         DraftMinProbability = DraftPMin,
+        DraftMin = DraftMin,
+        DraftAdaptive = DraftAdaptive,
         ContextSize = ContextSize,
         KvCache = KvCachePlan.Parse(KvCacheType),
         GpuLayers = GpuLayers,
