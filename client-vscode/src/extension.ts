@@ -44,11 +44,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       },
     };
     client = new LanguageClient("atlas", "Atlas", serverOptions, clientOptions);
-    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: "Atlas: starting the server and loading the model" }, () => client!.start());
+    // Before start: the server reports the loaded model as soon as it is ready, possibly before start resolves.
     client.onNotification("atlas/status", (s: { model?: string; latencyMs?: number; acceptance?: number; loading?: boolean }) => {
       Object.assign(status, s, { loading: s.loading ?? false });
       refresh();
     });
+    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: "Atlas: starting the server and loading the model" }, () => client!.start());
   };
 
   context.subscriptions.push(
