@@ -41,6 +41,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
           }
           return result;
         },
+        // The server's completion-menu item is for clients without ghost text. Here it would show the same
+        // suggestion a second time, in the suggest widget, and its request would supersede the inline one on the
+        // server (one suggestion per document at a time).
+        provideCompletionItem: () => null,
       },
     };
     client = new LanguageClient("atlas", "Atlas", serverOptions, clientOptions);
