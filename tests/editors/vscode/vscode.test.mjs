@@ -52,6 +52,8 @@ test("ghost text from the real server appears in code-server, through the instal
       // A fresh profile and nothing that phones home: the machine may have no network.
       args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync"],
+      // Chromium keeps crash reports and dconf state under the XDG folders whatever the profile: this run owns them.
+      env: { ...process.env, XDG_CONFIG_HOME: path.join(scratch, "config"), XDG_CACHE_HOME: path.join(scratch, "cache") },
     });
     page = browser.pages()[0] ?? await browser.newPage();
 
@@ -190,7 +192,7 @@ function writeUserSettings(userData) {
 function codeServerArgs(dirs) {
   return {
     args: [path.join(codeServer, "out", "node", "entry.js"), "--user-data-dir", dirs.userData, "--extensions-dir", dirs.extensions],
-    env: { ...process.env, XDG_CONFIG_HOME: path.join(dirs.scratch, "config"), XDG_DATA_HOME: path.join(dirs.scratch, "data") },
+    env: { ...process.env, XDG_CONFIG_HOME: path.join(dirs.scratch, "config"), XDG_DATA_HOME: path.join(dirs.scratch, "data"), XDG_CACHE_HOME: path.join(dirs.scratch, "cache") },
   };
 }
 
