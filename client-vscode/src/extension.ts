@@ -1,6 +1,6 @@
-// A thin client: starts atlas-lsp, forwards the atlas.* settings, shows the server's inline completions as ghost
-// text, surfaces its "fix this" code actions (the language client does that by itself), and keeps a status bar
-// item: model, last latency, draft acceptance; a click toggles completions.
+// A thin client: starts atlas-lsp, forwards the atlas.* settings, and keeps a status bar item (model, last latency,
+// draft acceptance; a click toggles completions). The language client itself shows the server's inline completions
+// as ghost text and its "fix this" code actions in the light bulb.
 import * as vscode from "vscode";
 import { LanguageClient, LanguageClientOptions, ServerOptions } from "vscode-languageclient/node";
 import { serverCommand, serverSettings, statusText, Status } from "./settings";
@@ -25,13 +25,35 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       initializationOptions: serverSettings((k) => config().get(k)),
       outputChannel: output,
       synchronize: { configurationSection: "atlas" },
+      // The language client registers the inline-completion provider itself when the server advertises
+      // inlineCompletionProvider; a second provider of our own would send every request twice. The middleware
+      // adds only what the extension owns: the toggle and the status bar's latency.
+      middleware: {
+        async provideInlineCompletionItems(document, position, context, token, next) {
+          if (!status.enabled) return null;
+          const started = Date.now();
+          const result = await next(document, position, context, token);
+          const items = Array.isArray(result) ? result : result?.items;
+          // An empty answer is usually a request superseded by the next keystroke: not a latency worth showing.
+          if (items?.length) {
+            status.latencyMs = Date.now() - started;
+            refresh();
+          }
+          return result;
+        },
+        // The server's completion-menu item is for clients without ghost text. Here it would show the same
+        // suggestion a second time, in the suggest widget, and its request would supersede the inline one on the
+        // server (one suggestion per document at a time).
+        provideCompletionItem: () => null,
+      },
     };
     client = new LanguageClient("atlas", "Atlas", serverOptions, clientOptions);
-    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: "Atlas: starting the server and loading the model" }, () => client!.start());
+    // Before start: the server reports the loaded model as soon as it is ready, possibly before start resolves.
     client.onNotification("atlas/status", (s: { model?: string; latencyMs?: number; acceptance?: number; loading?: boolean }) => {
       Object.assign(status, s, { loading: s.loading ?? false });
       refresh();
     });
+    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: "Atlas: starting the server and loading the model" }, () => client!.start());
   };
 
   context.subscriptions.push(
@@ -43,21 +65,6 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       status.enabled = !status.enabled;
       await config().update("enabled", status.enabled, vscode.ConfigurationTarget.Global);
       refresh();
-    }),
-    vscode.languages.registerInlineCompletionItemProvider({ pattern: "**" }, {
-      async provideInlineCompletionItems(document, position, _context, token) {
-        if (!client || !status.enabled) return [];
-        const started = Date.now();
-        const result = await client.sendRequest<{ items: { insertText: string; range?: { start: { line: number; character: number }; end: { line: number; character: number } } }[] }>(
-          "textDocument/inlineCompletion",
-          { textDocument: { uri: document.uri.toString() }, position: { line: position.line, character: position.character }, context: { triggerKind: 1 } },
-          token);
-        status.latencyMs = Date.now() - started;
-        refresh();
-        return (result?.items ?? []).map((item) => new vscode.InlineCompletionItem(
-          item.insertText,
-          item.range ? new vscode.Range(item.range.start.line, item.range.start.character, item.range.end.line, item.range.end.character) : undefined));
-      },
     }),
   );
   await start();

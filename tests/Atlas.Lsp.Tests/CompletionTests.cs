@@ -214,6 +214,16 @@ public sealed partial class CompletionTests
     }
 
     [Fact]
+    public async Task The_status_names_the_model_once_it_is_loaded_before_any_completion()
+    {
+        await using var client = LspClient.Start();
+        await client.InitializeAsync();
+        var status = await client.WaitForAsync(n => (string?)n["method"] == "atlas/status", "atlas/status");
+        Assert.Equal("LLaMA v2", (string?)status["params"]!["model"]);
+        Assert.False((bool)status["params"]!["loading"]!);
+    }
+
+    [Fact]
     public async Task A_missing_model_is_shown_to_the_user_and_completions_answer_empty()
     {
         await using var client = LspClient.Start();

@@ -257,6 +257,7 @@ public sealed class LanguageServer(DocumentStore documents, ModelHost models, Co
         if (_settings.Engine is null && _settings.Model is null)
         {
             _ = models.Configure(null, null, problem => _ = ShowMessageAsync(Spec.MessageError, $"Atlas: {problem}"));
+            _ = NotifyAsync("atlas/status", new { loading = false });
             return;
         }
         var token = $"atlas-load-{Interlocked.Increment(ref _progressCount)}";
@@ -267,6 +268,8 @@ public sealed class LanguageServer(DocumentStore documents, ModelHost models, Co
         var load = models.Configure(_settings.Engine, progress, problem => _ = ShowMessageAsync(Spec.MessageError, $"Atlas: {problem}"),
             engine => repository.UseModel(engine.Model.CountTokens, budget with { TotalTokens = engine.Info.ContextSize - maxTokens }));
         _ = load.ContinueWith(t => progress?.End(t.Result is null ? "Model not loaded" : "Model loaded"), TaskScheduler.Default);
+        // A status display (VS Code's status bar) shows the model once it is ready, not only after the first completion.
+        _ = load.ContinueWith(t => NotifyAsync("atlas/status", new { model = t.Result?.Info.ModelName, draft = t.Result?.Info.DraftModelName, loading = false }), TaskScheduler.Default);
     }
 
     internal Task NotifyAsync(string method, object parameters) =>
