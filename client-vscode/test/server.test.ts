@@ -27,14 +27,16 @@ test("the real server answers the extension's requests", async () => {
     assert.ok(init.capabilities.inlineCompletionProvider);
     assert.ok(init.capabilities.codeActionProvider);
     connection.sendNotification("initialized", {});
-    const uri = "file:///work/demo.cs";
-    connection.sendNotification("textDocument/didOpen", { textDocument: { uri, languageId: "csharp", version: 1, text: "class A\n{\n    int F() => \n}\n" } });
-
-    const inline = await connection.sendRequest("textDocument/inlineCompletion", { textDocument: { uri }, position: { line: 2, character: 15 }, context: { triggerKind: 1 } }) as { items: { insertText: string }[] };
+    // Ghost text on a Java file: the tiny model writes random words, which C#'s syntax guard would drop.
+    const java = "file:///work/Demo.java";
+    connection.sendNotification("textDocument/didOpen", { textDocument: { uri: java, languageId: "java", version: 1, text: "class A\n{\n    int f() { return \n}\n" } });
+    const inline = await connection.sendRequest("textDocument/inlineCompletion", { textDocument: { uri: java }, position: { line: 2, character: 21 }, context: { triggerKind: 1 } }) as { items: { insertText: string }[] };
     assert.equal(inline.items.length, 1);
     assert.ok(inline.items[0].insertText.length > 0);
     assert.ok(statuses.length > 0, "the server reports its status for the status bar");
 
+    const uri = "file:///work/demo.cs";
+    connection.sendNotification("textDocument/didOpen", { textDocument: { uri, languageId: "csharp", version: 1, text: "class A\n{\n    int F() => \n}\n" } });
     const actions = await connection.sendRequest("textDocument/codeAction", { textDocument: { uri }, range: { start: { line: 2, character: 4 }, end: { line: 2, character: 15 } }, context: { diagnostics: [] } }) as { title: string }[];
     assert.equal(actions[0].title, "Atlas: fix this");
 

