@@ -43,6 +43,9 @@ public sealed class CompletionEngine : IDisposable
     /// <summary>Whether a draft model speculates for the target.</summary>
     public bool HasDraft => _draftSession is not null;
 
+    /// <summary>The CPU features the loaded llama.cpp build uses (for benchmarks that compare builds).</summary>
+    public static string NativeSystemInfo => NativeRuntime.SystemInfo;
+
     /// <summary>What the engine runs with, for status displays and benchmarks.</summary>
     public EngineInfo Info => new(_model.Name, _model.Settings.ModelPath, _model.Template.Family, _model.KvPlan.Effective, _session.ContextSize, _session.KvCacheBytes, _draftModel?.Name);
 

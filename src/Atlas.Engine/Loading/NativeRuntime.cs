@@ -77,6 +77,12 @@ internal static partial class NativeRuntime
         }
     }
 
+    /// <summary>
+    /// llama.cpp's own account of the CPU features its build uses (AVX512, AVX512_VNNI, …): what decides its speed on
+    /// a given machine, and what benchmarks against another build print beside their figures.
+    /// </summary>
+    public static string SystemInfo => System.Runtime.InteropServices.Marshal.PtrToStringAnsi(NativeApi.llama_print_system_info())?.Trim() ?? "";
+
     [GeneratedRegex(@"llama_kv_cache: size =\s*([0-9.]+) MiB")]
     private static partial Regex KvSizeLine();
 }

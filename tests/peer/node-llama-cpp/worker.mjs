@@ -1,7 +1,7 @@
 // The peer engine for `atlas-lsp bench peer`: node-llama-cpp (prebuilt llama.cpp from npm) behind a line-delimited
 // JSON protocol on stdin/stdout, so the benchmark can time the same requests on both engines alternately.
-//   {"op":"load","model":PATH,"threads":N,"contextSize":N,"kvCacheType":"Q8_0"}  -> {"ok":true,"infill":bool,"version":"..."}
-//   {"op":"complete","prefix":S,"suffix":S,"maxTokens":N,"fresh":bool}           -> {"ms":N,"text":S}
+//   {"op":"load","model":PATH,"threads":N,"contextSize":N,"kvCacheType":"Q8_0"}  -> {"ok":true,"infill":bool,"version":"...","systemInfo":"..."}
+//   {"op":"complete","prefix":S,"suffix":S,"maxTokens":N,"fresh":bool}           -> {"ms":N,"text":S,"tokens":N}
 import { getLlama, LlamaCompletion } from "node-llama-cpp";
 import { readFileSync } from "node:fs";
 import readline from "node:readline";
@@ -28,15 +28,17 @@ for await (const line of readline.createInterface({ input: process.stdin })) {
       });
       sequence = context.getSequence();
       completion = new LlamaCompletion({ contextSequence: sequence });
-      reply({ ok: true, infill: completion.infillSupported, version });
+      reply({ ok: true, infill: completion.infillSupported, version, systemInfo: llama.systemInfo.trim() });
     } else if (message.op === "complete") {
       if (message.fresh) await sequence.clearHistory();
-      const options = { maxTokens: message.maxTokens, temperature: 0 };
+      // Greedy as Atlas is: node-llama-cpp applies a repeat penalty unless told not to.
+      let tokens = 0;
+      const options = { maxTokens: message.maxTokens, temperature: 0, repeatPenalty: false, onToken: (chunk) => { tokens += chunk.length; } };
       const started = performance.now();
       const text = completion.infillSupported
         ? await completion.generateInfillCompletion(message.prefix, message.suffix, options)
         : await completion.generateCompletion(message.prefix, options);
-      reply({ ms: performance.now() - started, text });
+      reply({ ms: performance.now() - started, text, tokens });
     } else {
       reply({ error: `unknown op ${message.op}` });
     }
