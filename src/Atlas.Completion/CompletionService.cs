@@ -15,10 +15,11 @@ public sealed record CompletionOptions
 }
 
 /// <summary>
-/// A suggestion ready for the protocol: the text that replaces <see cref="ReplacedLength"/> characters at the cursor
-/// (0: inserted there), and where the time went.
+/// An answered request, ready for the protocol: the text that replaces <see cref="ReplacedLength"/> characters at the
+/// cursor (0: inserted there), or null when nothing is worth showing (the model wrote only what is already there, or
+/// the language's check dropped it), and where the time went either way.
 /// </summary>
-public sealed record Suggestion(string Text, int Offset, bool FromCache, bool SingleLine, CompletionTimings? Timings, double TotalMs, double EngineMs)
+public sealed record Suggestion(string? Text, int Offset, bool FromCache, bool SingleLine, CompletionTimings? Timings, double TotalMs, double EngineMs)
 {
     /// <summary>Characters after the cursor, on its line, that the suggestion replaces (see <see cref="SuggestionCleaner.ReplacedLength"/>).</summary>
     public int ReplacedLength { get; init; }
@@ -52,13 +53,13 @@ public sealed class CompletionService(IPromptSource prompts, SuggestionCache cac
     public LatestRequests.Scope Supersede(string uri, CancellationToken cancellationToken) => _latest.Start(uri, cancellationToken);
 
     /// <summary>
-    /// Suggests a completion at the position. Pass the token of a <see cref="Supersede"/> taken when the request
+    /// Suggests a completion at the position; the answer's text is null when there is nothing to show. Pass the token of a <see cref="Supersede"/> taken when the request
     /// arrived, so a newer request for the same document cancels this one.
     /// </summary>
-    public Task<Suggestion?> SuggestAsync(CompletionEngine engine, TextDocument document, TextPosition position, CompletionOptions options, CancellationToken cancellationToken) =>
+    public Task<Suggestion> SuggestAsync(CompletionEngine engine, TextDocument document, TextPosition position, CompletionOptions options, CancellationToken cancellationToken) =>
         SuggestLatestAsync(engine, document, position, options, cancellationToken);
 
-    private async Task<Suggestion?> SuggestLatestAsync(CompletionEngine engine, TextDocument document, TextPosition position, CompletionOptions options, CancellationToken cancellationToken)
+    private async Task<Suggestion> SuggestLatestAsync(CompletionEngine engine, TextDocument document, TextPosition position, CompletionOptions options, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         var clock = Stopwatch.StartNew();
@@ -104,7 +105,7 @@ public sealed class CompletionService(IPromptSource prompts, SuggestionCache cac
         }
         if (text is not null) cache.Remember(document, offset, text);
         logger.LogDebug("Completion at {Uri}:{Position}: {Chars} chars ({Stop}) {Timings}", document.Uri, position, text?.Length ?? 0, completion.StopReason, completion.Timings);
-        return text is null ? null : new Suggestion(text, offset, false, singleLine, completion.Timings, clock.Elapsed.TotalMilliseconds, engineMs) { ReplacedLength = replaced };
+        return new Suggestion(text, offset, false, singleLine, completion.Timings, clock.Elapsed.TotalMilliseconds, engineMs) { ReplacedLength = replaced };
     }
 
     private static string FirstLine(string text) => text.IndexOf('\n') is var i and >= 0 ? text[..i] : text;

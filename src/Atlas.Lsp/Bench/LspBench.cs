@@ -67,6 +67,7 @@ internal static class LspBench
         var lsp = new List<double>();
         var direct = new List<double>();
         var cacheHits = 0;
+        var dropped = 0;
         const string typing = "    var totalCount = inventory.Items.Where(item => item.Total() > 0).Sum(item => item.Total());";
         await client.Request("textDocument/inlineCompletion", At(uri, line, 0)); // warm: the whole prompt is in the KV cache
 
@@ -90,8 +91,7 @@ internal static class LspBench
                 if (last is { FromCache: true }) { cacheHits++; continue; }
                 lsp.Add(total);
                 if (last is { } s) overhead.Add(total - s.EngineMs);
-
-
+                if (last is { Text: null }) dropped++;
             }
             else
             {
@@ -103,12 +103,10 @@ internal static class LspBench
                     RepositoryName = pieces.RepositoryName, CommentMarker = pieces.CommentMarker, MaxTokens = 16, SingleLine = true,
                 }, cancellationToken);
                 direct.Add(clock.Elapsed.TotalMilliseconds);
-
-
             }
         }
 
-        Console.WriteLine($"model {engine.Info.ModelName} ({Path.GetFileName(modelPath)}); a 5,000-line file; one character typed per request; {lsp.Count} LSP and {direct.Count} direct requests alternated ({cacheHits} answered from the suggestion cache, left out)");
+        Console.WriteLine($"model {engine.Info.ModelName} ({Path.GetFileName(modelPath)}); a 5,000-line file; one character typed per request; {lsp.Count} LSP and {direct.Count} direct requests alternated ({cacheHits} answered from the suggestion cache, left out; {dropped} dropped by the C# syntax check, counted)");
         Console.WriteLine($"server overhead per request (end-to-end less engine time)   p50 {Stats.Median(overhead),7:F2} ms   p95 {Stats.Percentile(overhead, 95),7:F2} ms");
         Console.WriteLine($"warm request end to end over LSP                             p50 {Stats.Median(lsp),7:F1} ms   p95 {Stats.Percentile(lsp, 95),7:F1} ms");
         Console.WriteLine($"direct engine call, same kind of edit                        p50 {Stats.Median(direct),7:F1} ms   p95 {Stats.Percentile(direct, 95),7:F1} ms");

@@ -133,9 +133,9 @@ public sealed class LanguageServer(DocumentStore documents, ModelHost models, Co
     {
         var (document, position) = Locate(parameters.TextDocument, parameters.Position);
         var suggestion = await SuggestAsync(document, position, cancellationToken);
-        if (suggestion is null) return new InlineCompletionList([]);
+        if (suggestion?.Text is not { } text) return new InlineCompletionList([]);
         var replaced = new Position(position.Line, position.Character + suggestion.ReplacedLength);
-        return new InlineCompletionList([new InlineCompletionItem(suggestion.Text, new Range(ToPosition(position), replaced))]);
+        return new InlineCompletionList([new InlineCompletionItem(text, new Range(ToPosition(position), replaced))]);
     }
 
     [JsonRpcMethod("textDocument/completion", UseSingleObjectParameterDeserialization = true)]
@@ -143,18 +143,18 @@ public sealed class LanguageServer(DocumentStore documents, ModelHost models, Co
     {
         var (document, position) = Locate(parameters.TextDocument, parameters.Position);
         var suggestion = await SuggestAsync(document, position, cancellationToken);
-        if (suggestion is null) return new CompletionList(IsIncomplete: true, []);
+        if (suggestion?.Text is not { } text) return new CompletionList(IsIncomplete: true, []);
 
         // Menus filter by the word being typed, so the item replaces that word with word + suggestion.
         var line = document.LineText(position.Line);
         var wordStart = position.Character;
         while (wordStart > 0 && (char.IsLetterOrDigit(line[wordStart - 1]) || line[wordStart - 1] == '_')) wordStart--;
         var word = line[wordStart..position.Character];
-        var firstLine = suggestion.Text.Split('\n')[0];
+        var firstLine = text.Split('\n')[0];
         var label = word + firstLine;
-        var edit = new TextEdit(new Range(new Position(position.Line, wordStart), new Position(position.Line, position.Character + suggestion.ReplacedLength)), word + suggestion.Text);
-        var item = new CompletionItem(label, Spec.CompletionKindText, "Atlas", "0000", label, word + suggestion.Text, Spec.InsertTextPlain, edit, Preselect: true,
-            suggestion.Text.Contains('\n') ? new MarkupContent("plaintext", suggestion.Text) : null);
+        var edit = new TextEdit(new Range(new Position(position.Line, wordStart), new Position(position.Line, position.Character + suggestion.ReplacedLength)), word + text);
+        var item = new CompletionItem(label, Spec.CompletionKindText, "Atlas", "0000", label, word + text, Spec.InsertTextPlain, edit, Preselect: true,
+            text.Contains('\n') ? new MarkupContent("plaintext", text) : null);
         return new CompletionList(IsIncomplete: true, [item]);
     }
 
@@ -213,16 +213,14 @@ public sealed class LanguageServer(DocumentStore documents, ModelHost models, Co
             if (engine is null) return null;
             var queuedMs = clock.Elapsed.TotalMilliseconds;
             var suggestion = await completions.SuggestAsync(engine, document, position, _settings.Completion, latest.Token);
-            if (suggestion is not null)
-            {
-                OnSuggestion?.Invoke(suggestion);
-                // For clients with a status display (the VS Code extension); others ignore unknown notifications.
-                _ = NotifyAsync("atlas/status", new { model = engine.Info.ModelName, draft = engine.Info.DraftModelName, latencyMs = suggestion.TotalMs + queuedMs, acceptance = suggestion.Timings?.AcceptanceRate, loading = false });
-                // One line per answer, with every stage's time and, when a draft speculates, its acceptance.
-                logger.LogInformation("Completion {Uri}:{Position}: {Chars} chars from the {Source} in {Total:F1} ms (model wait {Wait:F1} ms, post-processing {Post:F1} ms){Engine}",
-                    document.Uri, position, suggestion.Text.Length, suggestion.FromCache ? "cache" : "model", suggestion.TotalMs + queuedMs, queuedMs,
-                    suggestion.TotalMs - suggestion.EngineMs, suggestion.Timings is { } t ? $"; engine: {t}" : "");
-            }
+            OnSuggestion?.Invoke(suggestion);
+            // For clients with a status display (the VS Code extension); others ignore unknown notifications.
+            _ = NotifyAsync("atlas/status", new { model = engine.Info.ModelName, draft = engine.Info.DraftModelName, latencyMs = suggestion.TotalMs + queuedMs, acceptance = suggestion.Timings?.AcceptanceRate, loading = false });
+            // One line per answer (0 chars: nothing worth showing, or the language's check dropped it), with every
+            // stage's time and, when a draft speculates, its acceptance.
+            logger.LogInformation("Completion {Uri}:{Position}: {Chars} chars from the {Source} in {Total:F1} ms (model wait {Wait:F1} ms, post-processing {Post:F1} ms){Engine}",
+                document.Uri, position, suggestion.Text?.Length ?? 0, suggestion.FromCache ? "cache" : "model", suggestion.TotalMs + queuedMs, queuedMs,
+                suggestion.TotalMs - suggestion.EngineMs, suggestion.Timings is { } t ? $"; engine: {t}" : "");
             return suggestion;
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
