@@ -90,6 +90,58 @@ public sealed class RepositoryContextTests(ContextFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public async Task Typing_line_after_line_gives_the_context_a_fresh_bind_of_the_same_text_gives()
+    {
+        // One workspace follows the edits as an editor sends them (method bodies bound against the file's last full
+        // bind); for each state a new workspace binds the same text from scratch. Their contexts must be equal.
+        var workspace = await fixture.Workspace("csharp");
+        var (document, offset) = ContextFixture.OpenAt("csharp", "Shop.App/CheckoutService.cs", "var customer = _repo.");
+        await workspace.Prompts.BuildAsync(document, offset, CancellationToken.None);
+
+        string[] edits =
+        [
+            "FindById(customerId)!;\n        customer.",          // a new line in the body: the receiver is now a Customer
+            "Name;\n        var all = _repo.FindByName(\"x\");\n        all.", // a new local whose type comes from another file
+            ";\n        if (all is null) {\n            customer.",  // an unbalanced brace: the body's extent changes
+            "Name;\n        }\n    }\n\n    public int Count() => 0;\n\n    public void Next()\n    {\n        _repo.", // a new member
+        ];
+        var version = 1;
+        foreach (var edit in edits)
+        {
+            var at = document.PositionAt(offset);
+            document = document.WithChange(new Atlas.Documents.TextRange(at, at), edit, ++version);
+            workspace.Changed(document, at.Line);
+            offset += edit.Length;
+
+            var incremental = await workspace.Prompts.BuildAsync(document, offset, CancellationToken.None);
+            var fresh = await (await fixture.Workspace("csharp")).Prompts.BuildAsync(document, offset, CancellationToken.None);
+            Assert.Equal(All(fresh), All(incremental));
+            Assert.NotEmpty(incremental.Context);
+        }
+
+        // The last cursor is after `_repo.` in the new member: the repository comes first again.
+        Assert.Contains("class CustomerRepository", (await workspace.Prompts.BuildAsync(document, offset, CancellationToken.None)).Context[0].Text);
+    }
+
+    [Fact]
+    public async Task A_new_local_typed_in_a_body_brings_its_types_declaration()
+    {
+        var workspace = await fixture.Workspace("csharp");
+        var (document, offset) = ContextFixture.OpenAt("csharp", "Shop.App/CheckoutService.cs", "var customer = _repo.");
+        await workspace.Prompts.BuildAsync(document, offset, CancellationToken.None);
+
+        const string edit = "FindById(customerId)!;\n        customer.";
+        var at = document.PositionAt(offset);
+        document = document.WithChange(new Atlas.Documents.TextRange(at, at), edit, 2);
+        workspace.Changed(document, at.Line);
+        var pieces = await workspace.Prompts.BuildAsync(document, offset + edit.Length, CancellationToken.None);
+
+        Assert.Equal("Shop.Core/Customer.cs", pieces.Context[0].Path);
+        Assert.Contains("string Email { get; set; }", pieces.Context[0].Text);
+        Assert.Contains(pieces.Context, c => c.Text.Contains("class CustomerRepository"));
+    }
+
+    [Fact]
     public async Task Keystrokes_on_one_line_get_the_same_repository_context()
     {
         var workspace = await fixture.Workspace("csharp");

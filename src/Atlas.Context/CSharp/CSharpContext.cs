@@ -40,6 +40,10 @@ public sealed partial class CSharpContext
     private readonly Lock _gate = new();
     private readonly Dictionary<string, DocumentId> _documents = new(StringComparer.Ordinal);
     private readonly Dictionary<ISymbol, string> _stubs = new(SymbolEqualityComparer.Default);
+    private readonly Dictionary<string, Anchor> _anchors = new(StringComparer.Ordinal);
+
+    /// <summary>Files whose last bound version is kept (each holds a compilation alive): the ones being edited.</summary>
+    private const int MostAnchors = 4;
     private Solution _solution;
     private readonly ProjectId _project;
 
@@ -69,6 +73,7 @@ public sealed partial class CSharpContext
                 _documents[path] = id;
             }
             _stubs.Clear();
+            ForgetAnchorsBut(path);
         }
     }
 
@@ -78,7 +83,17 @@ public sealed partial class CSharpContext
         {
             if (_documents.Remove(path, out var id)) _solution = _solution.RemoveDocument(id);
             _stubs.Clear();
+            ForgetAnchorsBut(null);
         }
+    }
+
+    /// <summary>
+    /// A file's anchor sees the other files as they were when it was bound: a change to any of them retires it.
+    /// The changed file's own anchor stays, since its edits are what <see cref="Speculate"/> binds.
+    /// </summary>
+    private void ForgetAnchorsBut(string? path)
+    {
+        foreach (var other in _anchors.Keys.Where(k => k != path).ToList()) _anchors.Remove(other);
     }
 
     /// <summary>The Roslyn document of a file (added if it was not indexed yet), for verification and context alike.</summary>
@@ -92,12 +107,94 @@ public sealed partial class CSharpContext
     public async Task<IReadOnlyList<Declaration>> CollectAsync(string path, string text, int offset, Func<string, string> displayPath, CancellationToken cancellationToken)
     {
         var document = Document(path, text);
+        if (Speculate(path, text, offset, cancellationToken) is { } speculative) return Collect(speculative, path, displayPath, cancellationToken);
+
         var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
         if (model is null) return [];
         var root = await model.SyntaxTree.GetRootAsync(cancellationToken).ConfigureAwait(false);
+        var anchorText = await model.SyntaxTree.GetTextAsync(cancellationToken).ConfigureAwait(false);
+        lock (_gate)
+        {
+            if (_anchors.Count >= MostAnchors) _anchors.Clear();
+            _anchors[path] = new Anchor(model, anchorText);
+        }
         offset = Math.Clamp(offset, 0, root.FullSpan.End);
         var token = root.FindToken(Math.Max(0, offset - 1));
+        var member = token.Parent?.AncestorsAndSelf().FirstOrDefault(n => n is AccessorDeclarationSyntax or MemberDeclarationSyntax and not BaseTypeDeclarationSyntax);
+        var typeSyntax = token.Parent?.AncestorsAndSelf().OfType<TypeDeclarationSyntax>().FirstOrDefault();
+        return Collect(new Site(model, token, offset, member,
+            member is null ? null : model.GetDeclaredSymbol(member, cancellationToken) as IMethodSymbol,
+            typeSyntax is null ? null : model.GetDeclaredSymbol(typeSyntax, cancellationToken)), path, displayPath, cancellationToken);
+    }
 
+    /// <summary>
+    /// While the user types inside one method or accessor body, the file's last fully bound version (its anchor)
+    /// stays a good view of everything else: the new body is bound speculatively against the anchor's compilation,
+    /// which costs that body's binding only, instead of a new compilation of the repository's source symbols.
+    /// Null when the edits since the anchor reach outside one block body (signatures, new members, unbalanced braces).
+    /// </summary>
+    private Site? Speculate(string path, string text, int offset, CancellationToken cancellationToken)
+    {
+        Anchor? anchor;
+        lock (_gate) _anchors.TryGetValue(path, out anchor);
+        if (anchor is null) return null;
+
+        // Everything typed since the anchor, as one span: between the common prefix and the common suffix.
+        var old = anchor.Text;
+        var common = 0;
+        var most = Math.Min(old.Length, text.Length);
+        while (common < most && old[common] == text[common]) common++;
+        var tail = 0;
+        while (tail < most - common && old[old.Length - 1 - tail] == text[text.Length - 1 - tail]) tail++;
+        var oldEnd = old.Length - tail;
+        var delta = text.Length - old.Length;
+
+        var oldRoot = anchor.Model.SyntaxTree.GetRoot(cancellationToken);
+        var oldMember = BodyMemberAround(oldRoot, common, oldEnd);
+        if (oldMember is null) return null;
+        var newTree = anchor.Model.SyntaxTree.WithChangedText(old.WithChanges(new TextChange(TextSpan.FromBounds(common, oldEnd), text[common..(oldEnd + delta)])));
+        var newRoot = newTree.GetRoot(cancellationToken);
+        // The same member must come out of the reparse with the same extent, or the edit changed more than its body.
+        var newMember = newRoot.FindToken(oldMember.SpanStart).Parent?.AncestorsAndSelf()
+            .FirstOrDefault(n => n.RawKind == oldMember.RawKind && n.SpanStart == oldMember.SpanStart && n.Span.End == oldMember.Span.End + delta);
+        if (newMember is null || BodyMemberAround(newRoot, common, oldEnd + delta) != newMember || !BodyOf(newMember)!.Span.Contains(offset)) return null;
+
+        var position = BodyOf(oldMember)!.OpenBraceToken.Span.End;
+        SemanticModel? speculative = null;
+        var bound = newMember switch
+        {
+            BaseMethodDeclarationSyntax method => anchor.Model.TryGetSpeculativeSemanticModelForMethodBody(position, method, out speculative),
+            AccessorDeclarationSyntax accessor => anchor.Model.TryGetSpeculativeSemanticModelForMethodBody(position, accessor, out speculative),
+            _ => false,
+        };
+        if (!bound || speculative is null) return null;
+        var typeSyntax = oldMember.Ancestors().OfType<TypeDeclarationSyntax>().FirstOrDefault();
+        return new Site(speculative, newRoot.FindToken(Math.Max(0, offset - 1)), offset, newMember,
+            anchor.Model.GetDeclaredSymbol(oldMember, cancellationToken) as IMethodSymbol,
+            typeSyntax is null ? null : anchor.Model.GetDeclaredSymbol(typeSyntax, cancellationToken));
+    }
+
+    /// <summary>The method, constructor, operator or accessor whose block body holds all of [start, end).</summary>
+    private static SyntaxNode? BodyMemberAround(SyntaxNode root, int start, int end) =>
+        root.FindToken(start).Parent?.AncestorsAndSelf().FirstOrDefault(m =>
+            BodyOf(m) is { } body && body.OpenBraceToken.Span.End <= start && end <= body.CloseBraceToken.SpanStart && !body.CloseBraceToken.IsMissing);
+
+    private static BlockSyntax? BodyOf(SyntaxNode member) => member switch
+    {
+        BaseMethodDeclarationSyntax method => method.Body,
+        AccessorDeclarationSyntax accessor => accessor.Body,
+        _ => null,
+    };
+
+    /// <summary>Where the cursor is, as bound: the model to ask, the member around it and its symbols.</summary>
+    private sealed record Site(SemanticModel Model, SyntaxToken Token, int Offset, SyntaxNode? Member, IMethodSymbol? Method, INamedTypeSymbol? Enclosing);
+
+    /// <summary>A file's last fully bound version: its semantic model and the text it was bound from.</summary>
+    private sealed record Anchor(SemanticModel Model, SourceText Text);
+
+    private IReadOnlyList<Declaration> Collect(Site site, string path, Func<string, string> displayPath, CancellationToken cancellationToken)
+    {
+        var (model, token, offset) = (site.Model, site.Token, site.Offset);
         var found = new Dictionary<INamedTypeSymbol, int>(SymbolEqualityComparer.Default);
         void Consider(ITypeSymbol? type, int score)
         {
@@ -111,19 +208,27 @@ public sealed partial class CSharpContext
         else if (token.IsKind(SyntaxKind.DotToken) && token.Parent is MemberAccessExpressionSyntax dotted)
             Consider(model.GetTypeInfo(dotted.Expression, cancellationToken).Type, 100);
 
-        // Locals and parameters in scope, then the enclosing type's fields and properties.
-        foreach (var symbol in model.LookupSymbols(offset))
+        // Parameters, then the locals declared before the cursor in the member around it (top-level statements: the file).
+        foreach (var parameter in site.Method?.Parameters ?? []) Consider(parameter.Type, 80);
+        SyntaxNode? scope = site.Member is GlobalStatementSyntax ? token.SyntaxTree?.GetRoot(cancellationToken) : site.Member;
+        foreach (var node in scope?.DescendantNodes(n => n.SpanStart < offset) ?? [])
         {
-            switch (symbol)
+            if (node.SpanStart >= offset) continue;
+            var declared = node switch
+            {
+                VariableDeclaratorSyntax or SingleVariableDesignationSyntax or ForEachStatementSyntax or CatchDeclarationSyntax => model.GetDeclaredSymbol(node, cancellationToken),
+                ParameterSyntax { Parent.Parent: var owner } when owner != site.Member => model.GetDeclaredSymbol(node, cancellationToken),
+                _ => null,
+            };
+            switch (declared)
             {
                 case ILocalSymbol local: Consider(local.Type, 80); break;
-                case IParameterSymbol parameter: Consider(parameter.Type, 80); break;
+                case IParameterSymbol lambdaParameter: Consider(lambdaParameter.Type, 80); break;
             }
         }
-        var enclosing = token.Parent?.AncestorsAndSelf().OfType<TypeDeclarationSyntax>().FirstOrDefault() is { } typeSyntax
-            ? model.GetDeclaredSymbol(typeSyntax, cancellationToken) as INamedTypeSymbol
-            : null;
-        if (enclosing is not null)
+
+        // The enclosing type's fields and properties, its base type and interfaces.
+        if (site.Enclosing is { } enclosing)
         {
             foreach (var member in enclosing.GetMembers())
             {
