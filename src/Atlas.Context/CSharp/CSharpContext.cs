@@ -38,7 +38,7 @@ public sealed partial class CSharpContext
         miscellaneousOptions: SymbolDisplayMiscellaneousOptions.UseSpecialTypes);
 
     private readonly Lock _gate = new();
-    private readonly Dictionary<string, DocumentId> _documents = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (DocumentId Id, string Text)> _documents = new(StringComparer.Ordinal);
     private readonly Dictionary<ISymbol, string> _stubs = new(SymbolEqualityComparer.Default);
     private readonly Dictionary<string, Anchor> _anchors = new(StringComparer.Ordinal);
 
@@ -62,15 +62,19 @@ public sealed partial class CSharpContext
     {
         lock (_gate)
         {
-            if (_documents.TryGetValue(path, out var id))
+            if (_documents.TryGetValue(path, out var known))
             {
-                _solution = _solution.WithDocumentText(id, SourceText.From(text));
+                if (known.Text == text) return;
+                // As an edit of the old text, so Roslyn reparses only what changed.
+                var source = _solution.GetDocument(known.Id)!.TryGetText(out var old) ? TextDifference.Edited(old, known.Text, text) : SourceText.From(text);
+                _solution = _solution.WithDocumentText(known.Id, source);
+                _documents[path] = (known.Id, text);
             }
             else
             {
-                id = DocumentId.CreateNewId(_project);
+                var id = DocumentId.CreateNewId(_project);
                 _solution = _solution.AddDocument(id, Path.GetFileName(path), SourceText.From(text), filePath: path);
-                _documents[path] = id;
+                _documents[path] = (id, text);
             }
             _stubs.Clear();
             ForgetAnchorsBut(path);
@@ -81,7 +85,7 @@ public sealed partial class CSharpContext
     {
         lock (_gate)
         {
-            if (_documents.Remove(path, out var id)) _solution = _solution.RemoveDocument(id);
+            if (_documents.Remove(path, out var known)) _solution = _solution.RemoveDocument(known.Id);
             _stubs.Clear();
             ForgetAnchorsBut(null);
         }
@@ -100,7 +104,7 @@ public sealed partial class CSharpContext
     public Document Document(string path, string text)
     {
         Update(path, text);
-        lock (_gate) return _solution.GetDocument(_documents[path])!;
+        lock (_gate) return _solution.GetDocument(_documents[path].Id)!;
     }
 
     /// <summary>The declarations the code at <paramref name="offset"/> uses and that live outside this file, best first.</summary>
@@ -112,11 +116,10 @@ public sealed partial class CSharpContext
         var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
         if (model is null) return [];
         var root = await model.SyntaxTree.GetRootAsync(cancellationToken).ConfigureAwait(false);
-        var anchorText = await model.SyntaxTree.GetTextAsync(cancellationToken).ConfigureAwait(false);
         lock (_gate)
         {
             if (_anchors.Count >= MostAnchors) _anchors.Clear();
-            _anchors[path] = new Anchor(model, anchorText);
+            _anchors[path] = new Anchor(model, text);
         }
         offset = Math.Clamp(offset, 0, root.FullSpan.End);
         var token = root.FindToken(Math.Max(0, offset - 1));
@@ -139,20 +142,15 @@ public sealed partial class CSharpContext
         lock (_gate) _anchors.TryGetValue(path, out anchor);
         if (anchor is null) return null;
 
-        // Everything typed since the anchor, as one span: between the common prefix and the common suffix.
-        var old = anchor.Text;
-        var common = 0;
-        var most = Math.Min(old.Length, text.Length);
-        while (common < most && old[common] == text[common]) common++;
-        var tail = 0;
-        while (tail < most - common && old[old.Length - 1 - tail] == text[text.Length - 1 - tail]) tail++;
-        var oldEnd = old.Length - tail;
-        var delta = text.Length - old.Length;
+        // Everything typed since the anchor, as one span.
+        var change = TextDifference.Between(anchor.Text, text);
+        var (common, oldEnd) = (change.Span.Start, change.Span.End);
+        var delta = text.Length - anchor.Text.Length;
 
         var oldRoot = anchor.Model.SyntaxTree.GetRoot(cancellationToken);
         var oldMember = BodyMemberAround(oldRoot, common, oldEnd);
         if (oldMember is null) return null;
-        var newTree = anchor.Model.SyntaxTree.WithChangedText(old.WithChanges(new TextChange(TextSpan.FromBounds(common, oldEnd), text[common..(oldEnd + delta)])));
+        var newTree = anchor.Model.SyntaxTree.WithChangedText(anchor.Model.SyntaxTree.GetText(cancellationToken).WithChanges(change));
         var newRoot = newTree.GetRoot(cancellationToken);
         // The same member must come out of the reparse with the same extent, or the edit changed more than its body.
         var newMember = newRoot.FindToken(oldMember.SpanStart).Parent?.AncestorsAndSelf()
@@ -190,7 +188,7 @@ public sealed partial class CSharpContext
     private sealed record Site(SemanticModel Model, SyntaxToken Token, int Offset, SyntaxNode? Member, IMethodSymbol? Method, INamedTypeSymbol? Enclosing);
 
     /// <summary>A file's last fully bound version: its semantic model and the text it was bound from.</summary>
-    private sealed record Anchor(SemanticModel Model, SourceText Text);
+    private sealed record Anchor(SemanticModel Model, string Text);
 
     private IReadOnlyList<Declaration> Collect(Site site, string path, Func<string, string> displayPath, CancellationToken cancellationToken)
     {

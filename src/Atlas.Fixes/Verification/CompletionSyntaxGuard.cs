@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Atlas.Context.CSharp;
 using Atlas.Fixes.Targets;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -62,7 +63,7 @@ public sealed class CompletionSyntaxGuard
         {
             tree = ReferenceEquals(last.Text, text) || last.Text == text
                 ? last.Tree
-                : last.Tree.WithChangedText(last.Tree.GetText(cancellationToken).WithChanges(Difference(last.Text, text)));
+                : last.Tree.WithChangedText(TextDifference.Edited(last.Tree.GetText(cancellationToken), last.Text, text));
         }
         else
         {
@@ -71,15 +72,6 @@ public sealed class CompletionSyntaxGuard
         }
         _trees[document.Uri] = (text, tree);
         return tree;
-    }
-
-    private static TextChange Difference(string before, string after)
-    {
-        var prefix = before.AsSpan().CommonPrefixLength(after);
-        var suffix = 0;
-        var most = Math.Min(before.Length, after.Length) - prefix;
-        while (suffix < most && before[^(suffix + 1)] == after[^(suffix + 1)]) suffix++;
-        return new TextChange(TextSpan.FromBounds(prefix, before.Length - suffix), after[prefix..(after.Length - suffix)]);
     }
 
     private static bool BringsNewError(List<(string, string)> before, List<(string, string)> after)
