@@ -124,10 +124,8 @@ public sealed partial class CSharpContext
         offset = Math.Clamp(offset, 0, root.FullSpan.End);
         var token = root.FindToken(Math.Max(0, offset - 1));
         var member = token.Parent?.AncestorsAndSelf().FirstOrDefault(n => n is AccessorDeclarationSyntax or MemberDeclarationSyntax and not BaseTypeDeclarationSyntax);
-        var typeSyntax = token.Parent?.AncestorsAndSelf().OfType<TypeDeclarationSyntax>().FirstOrDefault();
         return Collect(new Site(model, token, offset, member,
-            member is null ? null : model.GetDeclaredSymbol(member, cancellationToken) as IMethodSymbol,
-            typeSyntax is null ? null : model.GetDeclaredSymbol(typeSyntax, cancellationToken)), path, displayPath, cancellationToken);
+            member is null ? null : model.GetDeclaredSymbol(member, cancellationToken) as IMethodSymbol, TypeAround(model, token.Parent, cancellationToken)), path, displayPath, cancellationToken);
     }
 
     /// <summary>
@@ -153,9 +151,9 @@ public sealed partial class CSharpContext
         var newTree = anchor.Model.SyntaxTree.WithChangedText(anchor.Model.SyntaxTree.GetText(cancellationToken).WithChanges(change));
         var newRoot = newTree.GetRoot(cancellationToken);
         // The same member must come out of the reparse with the same extent, or the edit changed more than its body.
-        var newMember = newRoot.FindToken(oldMember.SpanStart).Parent?.AncestorsAndSelf()
-            .FirstOrDefault(n => n.RawKind == oldMember.RawKind && n.SpanStart == oldMember.SpanStart && n.Span.End == oldMember.Span.End + delta);
-        if (newMember is null || BodyMemberAround(newRoot, common, oldEnd + delta) != newMember || !BodyOf(newMember)!.Span.Contains(offset)) return null;
+        var newMember = BodyMemberAround(newRoot, common, oldEnd + delta);
+        if (newMember is null || newMember.RawKind != oldMember.RawKind || newMember.SpanStart != oldMember.SpanStart ||
+            newMember.Span.End != oldMember.Span.End + delta || !BodyOf(newMember)!.Span.Contains(offset)) return null;
 
         var position = BodyOf(oldMember)!.OpenBraceToken.Span.End;
         SemanticModel? speculative = null;
@@ -166,11 +164,13 @@ public sealed partial class CSharpContext
             _ => false,
         };
         if (!bound || speculative is null) return null;
-        var typeSyntax = oldMember.Ancestors().OfType<TypeDeclarationSyntax>().FirstOrDefault();
         return new Site(speculative, newRoot.FindToken(Math.Max(0, offset - 1)), offset, newMember,
-            anchor.Model.GetDeclaredSymbol(oldMember, cancellationToken) as IMethodSymbol,
-            typeSyntax is null ? null : anchor.Model.GetDeclaredSymbol(typeSyntax, cancellationToken));
+            anchor.Model.GetDeclaredSymbol(oldMember, cancellationToken) as IMethodSymbol, TypeAround(anchor.Model, oldMember, cancellationToken));
     }
+
+    /// <summary>The type declared around a node, as the model binds it.</summary>
+    private static INamedTypeSymbol? TypeAround(SemanticModel model, SyntaxNode? node, CancellationToken cancellationToken) =>
+        node?.AncestorsAndSelf().OfType<TypeDeclarationSyntax>().FirstOrDefault() is { } type ? model.GetDeclaredSymbol(type, cancellationToken) : null;
 
     /// <summary>The method, constructor, operator or accessor whose block body holds all of [start, end).</summary>
     private static SyntaxNode? BodyMemberAround(SyntaxNode root, int start, int end) =>
