@@ -210,6 +210,8 @@ public sealed class LanguageServer(DocumentStore documents, ModelHost models, Co
         try
         {
             var engine = await models.EngineAsync(latest.Token);
+            // A request the client cancelled is answered RequestCancelled whatever path it took, never with a result.
+            cancellationToken.ThrowIfCancellationRequested();
             if (engine is null) return null;
             var queuedMs = clock.Elapsed.TotalMilliseconds;
             var suggestion = await completions.SuggestAsync(engine, document, position, _settings.Completion, latest.Token);
@@ -221,6 +223,7 @@ public sealed class LanguageServer(DocumentStore documents, ModelHost models, Co
             logger.LogInformation("Completion {Uri}:{Position}: {Chars} chars from the {Source} in {Total:F1} ms (model wait {Wait:F1} ms, post-processing {Post:F1} ms){Engine}",
                 document.Uri, position, suggestion.Text?.Length ?? 0, suggestion.FromCache ? "cache" : "model", suggestion.TotalMs + queuedMs, queuedMs,
                 suggestion.TotalMs - suggestion.EngineMs, suggestion.Timings is { } t ? $"; engine: {t}" : "");
+            cancellationToken.ThrowIfCancellationRequested();
             return suggestion;
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
