@@ -157,6 +157,7 @@ public sealed partial class CompletionTests
         var (id, answer) = client.Send("textDocument/inlineCompletion", At(4, 14));
         await client.NotifyAsync("$/cancelRequest", new { id });
         var cancelled = await answer;
+        Assert.True(cancelled["error"] is JsonObject, $"The cancelled request was answered {cancelled.ToJsonString()}. Stderr:\n{client.Stderr}");
         Assert.Equal(-32800, (int)cancelled["error"]!["code"]!);
 
         await client.NotifyAsync("workspace/didChangeConfiguration", new { settings = new { atlas = new { model = LspClient.TinyModel, maxTokens = 8 } } });
