@@ -18,7 +18,8 @@ public sealed class ModelDownloadException(string message, Exception? inner = nu
 /// redirects to a CDN and names the file's SHA-256 in X-Linked-Etag. Resumes a `.partial` file with a Range request,
 /// hashes everything (resumed bytes included), and renames into place only when the checksum matches, so an
 /// interrupted or corrupt pull never leaves a model file behind. The endpoint comes from HF_ENDPOINT, as
-/// huggingface_hub does, and HF_TOKEN is sent when set.
+/// huggingface_hub does, and the token from HF_TOKEN or the file `huggingface-cli login` writes ($HF_HOME/token).
+/// A model already in the cache (Atlas's or the Hugging Face hub's) is not downloaded again.
 /// </summary>
 public sealed class HubDownloader(HttpClient http, ModelCache cache)
 {
@@ -29,20 +30,52 @@ public sealed class HubDownloader(HttpClient http, ModelCache cache)
 
     public string Endpoint { get; init; } = Environment.GetEnvironmentVariable("HF_ENDPOINT") is { Length: > 0 } e ? e.TrimEnd('/') : DefaultEndpoint;
 
+    /// <summary>The bearer token for gated or private repositories (null: none).</summary>
+    public string? Token { get; init; } = DefaultToken();
+
+    private static string? DefaultToken()
+    {
+        if (Environment.GetEnvironmentVariable("HF_TOKEN") is { Length: > 0 } token) return token;
+        var path = Environment.GetEnvironmentVariable("HF_TOKEN_PATH") is { Length: > 0 } p ? p : Path.Combine(ModelCache.HuggingFaceHome(), "token");
+        try
+        {
+            return File.Exists(path) && File.ReadAllText(path).Trim() is { Length: > 0 } saved ? saved : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
     public async Task<string> PullAsync(CatalogModel model, IProgress<DownloadProgress>? progress, CancellationToken cancellationToken)
     {
+        if (cache.Find(model) is { } present) return present;
         var target = cache.PathOf(model);
-        if (File.Exists(target)) return target;
         Directory.CreateDirectory(Path.GetDirectoryName(target)!);
         var partial = target + ".partial";
         var url = new Uri($"{Endpoint}/{model.Repository}/resolve/{model.Revision}/{model.File}");
 
         var have = File.Exists(partial) ? new FileInfo(partial).Length : 0;
-        using var response = await SendFollowingRedirects(url, have, cancellationToken);
+        var response = await SendFollowingRedirects(url, have, cancellationToken);
+        if (response.Final.StatusCode == HttpStatusCode.RequestedRangeNotSatisfiable)
+        {
+            // Nothing after the bytes we have: the partial file is whole (a pull stopped between its last byte and
+            // the rename) or longer than the file now is. Whole: check it below. Otherwise: start over.
+            var size = response.Final.Content.Headers.ContentRange?.Length ?? ParseLong(Header(response.Metadata, "X-Linked-Size"));
+            if (size != have)
+            {
+                response.Dispose();
+                File.Delete(partial);
+                have = 0;
+                response = await SendFollowingRedirects(url, 0, cancellationToken);
+            }
+        }
+        using var _ = response;
         var expected = model.Sha256 ?? Header(response.Metadata, "X-Linked-Etag")?.Trim('"', ' ').ToLowerInvariant();
+        var whole = response.Final.StatusCode == HttpStatusCode.RequestedRangeNotSatisfiable;
         if (response.Final.StatusCode == HttpStatusCode.OK && have > 0)
             have = 0; // The server ignored the Range: start over.
-        var total = response.Final.Content.Headers.ContentLength is { } length ? have + length : (long?)null;
+        var total = whole ? have : response.Final.Content.Headers.ContentLength is { } length ? have + length : (long?)null;
 
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         if (have > 0) await HashExisting(partial, hash, cancellationToken);
@@ -50,21 +83,8 @@ public sealed class HubDownloader(HttpClient http, ModelCache cache)
 
         try
         {
-            await using (var output = OpenPartial(partial))
-            await using (var body = await response.Final.Content.ReadAsStreamAsync(cancellationToken))
-            {
-                var buffer = new byte[1 << 16];
-                var clock = Stopwatch.StartNew();
-                var fresh = 0L;
-                int read;
-                while ((read = await body.ReadAsync(buffer, cancellationToken)) > 0)
-                {
-                    await output.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
-                    hash.AppendData(buffer, 0, read);
-                    fresh += read;
-                    progress?.Report(new DownloadProgress(have + fresh, total, fresh / Math.Max(clock.Elapsed.TotalSeconds, 1e-3)));
-                }
-            }
+            if (whole) progress?.Report(new DownloadProgress(have, total, 0));
+            else await AppendAsync(response.Final, partial, hash, fresh => progress?.Report(new DownloadProgress(have + fresh.Bytes, total, fresh.BytesPerSecond)), cancellationToken);
         }
         catch (IOException e) when (IsDiskFull(e))
         {
@@ -85,6 +105,24 @@ public sealed class HubDownloader(HttpClient http, ModelCache cache)
         return target;
     }
 
+    /// <summary>Appends the answer's body to the partial file and the hash; reports the bytes this call wrote.</summary>
+    private async Task AppendAsync(HttpResponseMessage answer, string partial, IncrementalHash hash, Action<DownloadProgress> report, CancellationToken cancellationToken)
+    {
+        await using var output = OpenPartial(partial);
+        await using var body = await answer.Content.ReadAsStreamAsync(cancellationToken);
+        var buffer = new byte[1 << 16];
+        var clock = Stopwatch.StartNew();
+        var fresh = 0L;
+        int read;
+        while ((read = await body.ReadAsync(buffer, cancellationToken)) > 0)
+        {
+            await output.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+            hash.AppendData(buffer, 0, read);
+            fresh += read;
+            report(new DownloadProgress(fresh, null, fresh / Math.Max(clock.Elapsed.TotalSeconds, 1e-3)));
+        }
+    }
+
     private sealed record Answer(HttpResponseMessage Metadata, HttpResponseMessage Final) : IDisposable
     {
         public void Dispose()
@@ -102,7 +140,8 @@ public sealed class HubDownloader(HttpClient http, ModelCache cache)
         {
             using var request = new HttpRequestMessage(HttpMethod.Get, url);
             if (from > 0) request.Headers.Range = new System.Net.Http.Headers.RangeHeaderValue(from, null);
-            if (hop == 0 && Environment.GetEnvironmentVariable("HF_TOKEN") is { Length: > 0 } token)
+            // Only to the hub: the token must not follow a redirect to another host.
+            if (hop == 0 && Token is { } token)
                 request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
             HttpResponseMessage response;
             try
@@ -120,6 +159,7 @@ public sealed class HubDownloader(HttpClient http, ModelCache cache)
                 if (!ReferenceEquals(response, first)) response.Dispose();
                 continue;
             }
+            if (response.StatusCode == HttpStatusCode.RequestedRangeNotSatisfiable && from > 0) return new Answer(first, response);
             if (response.StatusCode == HttpStatusCode.NotFound)
                 throw new ModelDownloadException($"Not found on the hub: {url} (check the repository and file names).");
             if (!response.IsSuccessStatusCode)
@@ -128,6 +168,8 @@ public sealed class HubDownloader(HttpClient http, ModelCache cache)
         }
         throw new ModelDownloadException($"Too many redirects for {url}.");
     }
+
+    private static long? ParseLong(string? value) => long.TryParse(value, out var number) ? number : null;
 
     private static string? Header(HttpResponseMessage response, string name) =>
         response.Headers.TryGetValues(name, out var values) ? values.FirstOrDefault() : null;

@@ -66,7 +66,7 @@ public sealed class CliTests
     {
         var cache = Directory.CreateTempSubdirectory("atlas-cli-models-").FullName;
         using var hub = new Atlas.Models.Tests.FakeHub(await File.ReadAllBytesAsync(LspClient.TinyModel), "ggml-org/Qwen2.5-Coder-0.5B-Q8_0-GGUF", "qwen2.5-coder-0.5b-q8_0.gguf");
-        var environment = new Dictionary<string, string> { ["HF_ENDPOINT"] = hub.Endpoint, ["ATLAS_MODELS_DIR"] = cache };
+        var environment = new Dictionary<string, string> { ["HF_ENDPOINT"] = hub.Endpoint, ["ATLAS_MODELS_DIR"] = cache, ["HF_HUB_CACHE"] = Path.Combine(cache, "no-hf-cache") };
 
         var before = await Run(environment, "complete", "--model", "qwen2.5-coder-0.5b", "--file", Sample(), "--line", "0", "--character", "0");
         Assert.Equal(1, before.Code);

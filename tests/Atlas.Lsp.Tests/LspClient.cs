@@ -37,7 +37,10 @@ public sealed class LspClient : IAsyncDisposable
 
     public static string TinyModel => SharedModels.Find(SharedModels.TinyLlama);
 
-    public static LspClient Start(params string[] extraArgs)
+    public static LspClient Start(params string[] extraArgs) => Start(new Dictionary<string, string>(), extraArgs);
+
+    /// <summary>Starts the server with extra environment variables (model cache folders, say).</summary>
+    public static LspClient Start(IReadOnlyDictionary<string, string> environment, params string[] extraArgs)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "atlas-lsp.dll");
         var info = new ProcessStartInfo("dotnet") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -45,6 +48,7 @@ public sealed class LspClient : IAsyncDisposable
         info.ArgumentList.Add("--stdio");
         foreach (var a in extraArgs) info.ArgumentList.Add(a);
         info.Environment["ATLAS_LOG"] = "Debug";
+        foreach (var (name, value) in environment) info.Environment[name] = value;
         return new LspClient(Process.Start(info)!);
     }
 

@@ -13,8 +13,8 @@ public sealed class DownloadTests : IDisposable
     {
         var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false });
         return open is null
-            ? new HubDownloader(http, new ModelCache(_dir)) { Endpoint = hub.Endpoint }
-            : new HubDownloader(http, new ModelCache(_dir)) { Endpoint = hub.Endpoint, OpenPartial = open };
+            ? new HubDownloader(http, new ModelCache(_dir)) { Endpoint = hub.Endpoint, Token = null }
+            : new HubDownloader(http, new ModelCache(_dir)) { Endpoint = hub.Endpoint, Token = null, OpenPartial = open };
     }
 
     private sealed class Collect : IProgress<DownloadProgress>
@@ -55,6 +55,65 @@ public sealed class DownloadTests : IDisposable
     }
 
     [Fact]
+    public async Task A_partial_file_that_is_already_whole_is_verified_and_moved_into_place_without_downloading_again()
+    {
+        using var hub = new FakeHub(Payload);
+        var target = Path.Combine(_dir, "org--model-GGUF", "model-q8_0.gguf");
+        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+        await File.WriteAllBytesAsync(target + ".partial", Payload); // a pull stopped after its last byte, before the rename
+
+        var path = await Downloader(hub).PullAsync(Model, null, CancellationToken.None);
+
+        Assert.Equal(target, path);
+        Assert.Equal(Payload, await File.ReadAllBytesAsync(path));
+        Assert.Equal([$"bytes={Payload.Length}-"], hub.RangesSeen); // answered 416: no byte sent again
+    }
+
+    [Fact]
+    public async Task A_partial_file_longer_than_the_hub_file_is_dropped_and_the_download_starts_over()
+    {
+        using var hub = new FakeHub(Payload);
+        var target = Path.Combine(_dir, "org--model-GGUF", "model-q8_0.gguf");
+        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+        await File.WriteAllBytesAsync(target + ".partial", [.. Payload, .. new byte[1000]]);
+
+        var path = await Downloader(hub).PullAsync(Model, null, CancellationToken.None);
+
+        Assert.Equal(Payload, await File.ReadAllBytesAsync(path));
+        Assert.Equal([$"bytes={Payload.Length + 1000}-", null], hub.RangesSeen);
+    }
+
+    [Fact]
+    public async Task A_model_in_the_hugging_face_cache_is_used_from_there_without_a_request()
+    {
+        using var hub = new FakeHub(Payload);
+        var hfHub = Path.Combine(_dir, "huggingface", "hub");
+        var repo = Path.Combine(hfHub, "models--org--model-GGUF");
+        const string commit = "0123456789abcdef0123456789abcdef01234567";
+        Directory.CreateDirectory(Path.Combine(repo, "refs"));
+        await File.WriteAllTextAsync(Path.Combine(repo, "refs", "main"), commit);
+        var snapshot = Path.Combine(repo, "snapshots", commit, "model-q8_0.gguf");
+        Directory.CreateDirectory(Path.GetDirectoryName(snapshot)!);
+        await File.WriteAllBytesAsync(snapshot, Payload);
+        var cache = new ModelCache(Path.Combine(_dir, "atlas"), hfHub);
+
+        var downloader = new HubDownloader(new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }), cache) { Endpoint = hub.Endpoint, Token = null };
+        Assert.Equal(snapshot, await downloader.PullAsync(Model, null, CancellationToken.None));
+        Assert.Equal(snapshot, ModelReference.Resolve("test-model", new ModelCatalog([Model], []), cache));
+        Assert.Empty(hub.Requests);
+        Assert.False(Directory.Exists(Path.Combine(_dir, "atlas")));
+    }
+
+    [Fact]
+    public async Task The_token_goes_to_the_hub_and_never_to_the_host_it_redirects_to()
+    {
+        using var hub = new FakeHub(Payload);
+        var downloader = new HubDownloader(new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }), new ModelCache(_dir)) { Endpoint = hub.Endpoint, Token = "hf_secret" };
+        await downloader.PullAsync(Model, null, CancellationToken.None);
+        Assert.Equal([("/org/model-GGUF/resolve/main/model-q8_0.gguf", "Bearer hf_secret"), ("/cdn/model-q8_0.gguf", null)], hub.Requests);
+    }
+
+    [Fact]
     public async Task A_checksum_mismatch_is_refused_and_the_file_removed()
     {
         using var hub = new FakeHub(Payload) { AdvertisedSha256 = new string('0', 64) };
@@ -80,7 +139,14 @@ public sealed class DownloadTests : IDisposable
         var downloader = Downloader(hub, path => new FullDisk(new FileStream(path, FileMode.Append), limit: 100_000));
         var error = await Assert.ThrowsAsync<ModelDownloadException>(() => downloader.PullAsync(Model, null, CancellationToken.None));
         Assert.StartsWith("Disk full", error.Message);
-        Assert.False(File.Exists(Path.Combine(_dir, "org--model-GGUF", "model-q8_0.gguf")));
+        var target = Path.Combine(_dir, "org--model-GGUF", "model-q8_0.gguf");
+        Assert.False(File.Exists(target));
+        Assert.InRange(new FileInfo(target + ".partial").Length, 1, 100_000);
+
+        // Space freed: the next pull resumes from what was written.
+        var path = await Downloader(hub).PullAsync(Model, null, CancellationToken.None);
+        Assert.Equal(Payload, await File.ReadAllBytesAsync(path));
+        Assert.StartsWith("bytes=", hub.RangesSeen[^1]);
     }
 
     [Fact]

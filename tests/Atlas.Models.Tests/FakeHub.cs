@@ -9,7 +9,8 @@ namespace Atlas.Models.Tests;
 /// <summary>
 /// A Hugging Face-like hub on 127.0.0.1: `/{repo}/resolve/main/{file}` answers 302 with X-Linked-Etag and
 /// X-Linked-Size and a Location on a CDN path, which serves the bytes with Range support. It can cut the connection
-/// once, halfway, and can advertise a wrong checksum.
+/// once, halfway, and can advertise a wrong checksum. A range that starts at or after the end is answered 416 with
+/// `Content-Range: bytes */size`, as the hub's CDN does.
 /// </summary>
 public sealed class FakeHub : IDisposable
 {
@@ -38,6 +39,9 @@ public sealed class FakeHub : IDisposable
     public bool CutOnce { get; set; }
     public List<string?> RangesSeen { get; } = [];
 
+    /// <summary>Every request: its path and the Authorization header it carried.</summary>
+    public List<(string Path, string? Authorization)> Requests { get; } = [];
+
     private async Task Serve()
     {
         while (_listener.IsListening)
@@ -54,6 +58,7 @@ public sealed class FakeHub : IDisposable
     {
         var path = context.Request.Url!.AbsolutePath;
         var response = context.Response;
+        lock (Requests) Requests.Add((path, context.Request.Headers["Authorization"]));
         if (path == _resolvePath)
         {
             response.StatusCode = 302;
@@ -69,6 +74,13 @@ public sealed class FakeHub : IDisposable
             var range = context.Request.Headers["Range"];
             lock (RangesSeen) RangesSeen.Add(range);
             var from = range is { } r && r.StartsWith("bytes=") ? long.Parse(r[6..].TrimEnd('-')) : 0;
+            if (from >= Payload.Length)
+            {
+                response.StatusCode = 416;
+                response.Headers["Content-Range"] = $"bytes */{Payload.Length}";
+                response.Close();
+                return;
+            }
             response.StatusCode = from > 0 ? 206 : 200;
             if (from > 0) response.Headers["Content-Range"] = $"bytes {from}-{Payload.Length - 1}/{Payload.Length}";
             response.ContentLength64 = Payload.Length - from;

@@ -13,7 +13,9 @@ namespace Atlas.Lsp.Bench;
 /// <summary>
 /// `atlas-lsp bench peer`: the same FIM requests on the same GGUF, threads, context and KV cache type, through Atlas's
 /// engine and through node-llama-cpp (the prebuilt llama.cpp many local-completion tools use), measured alternately
-/// in one run. Prompt sets: a cold prompt, a one-character edit of a warm prompt, and a long file.
+/// in one run. Prompt sets: a cold prompt, a one-character edit of a warm prompt, and a long file. With `--draft`, both
+/// decode speculatively with the same draft model and draft length: Atlas with its own verifier, the peer with
+/// node-llama-cpp's DraftSequenceTokenPredictor.
 /// </summary>
 internal static class PeerBench
 {
@@ -22,48 +24,60 @@ internal static class PeerBench
         var engine = new EngineOptions();
         var runs = new Option<int>("--runs") { DefaultValueFactory = _ => 5, Description = "Alternating runs per prompt set (medians are printed)." };
         var tokens = new Option<int>("--tokens") { DefaultValueFactory = _ => 32, Description = "Tokens to generate per request." };
+        var sets = new Option<string[]>("--sets") { DefaultValueFactory = _ => ["cold", "edit", "long"], Description = "Prompt sets to run: cold, edit, long.", AllowMultipleArgumentsPerToken = true };
         var command = new Command("peer", "Atlas against node-llama-cpp on the same prompts: median latency and the ratio Atlas/peer.");
         engine.AddTo(command);
         command.Options.Add(runs);
         command.Options.Add(tokens);
+        command.Options.Add(sets);
         command.SetAction((result, cancellationToken) => CommandErrors.Guard(async () =>
         {
             var settings = engine.Read(result) with { Threads = result.GetValue(engine.Threads) ?? Environment.ProcessorCount };
             using var logging = StderrLogging.Create(LogLevel.Warning);
             using var atlas = await CompletionEngine.LoadAsync(settings, logging.CreateLogger("bench"), cancellationToken: cancellationToken);
-            using var peer = await Peer.StartAsync(settings with { ContextSize = atlas.Info.ContextSize, KvCache = atlas.Info.KvCache }, cancellationToken);
-            await Run(atlas, peer, result.GetValue(runs), result.GetValue(tokens), cancellationToken);
+            // The peer drafts only if Atlas does (Atlas refuses a draft whose vocabulary differs from the target's).
+            using var peer = await Peer.StartAsync(settings with
+            {
+                ContextSize = atlas.Info.ContextSize, KvCache = atlas.Info.KvCache,
+                DraftModelPath = atlas.Info.DraftModelName is null ? null : settings.DraftModelPath,
+            }, cancellationToken);
+            await Run(atlas, peer, result.GetValue(runs), result.GetValue(tokens), result.GetValue(sets)!, cancellationToken);
             return 0;
         }));
         return command;
     }
 
-    private static async Task Run(CompletionEngine atlas, Peer peer, int runs, int tokens, CancellationToken cancellationToken)
+    private static async Task Run(CompletionEngine atlas, Peer peer, int runs, int tokens, string[] only, CancellationToken cancellationToken)
     {
         var info = atlas.Info;
         Console.WriteLine($"model {info.ModelName} ({Path.GetFileName(info.ModelPath)}); FIM {info.Family} (peer infill: {(peer.Infill ? "yes" : "no, plain completion")}); context {info.ContextSize}, KV {KvCachePlan.Name(info.KvCache)}, {peer.Threads} threads, {tokens} tokens per request, greedy");
         Console.WriteLine($"peer: node-llama-cpp {peer.Version}; Atlas: LLamaSharp 0.30.0; {runs} alternating runs per set (medians)");
+        var drafting = info.DraftModelName is not null;
+        if (drafting)
+            Console.WriteLine($"speculative on both sides: draft {info.DraftModelName}, at most {peer.DraftMax} tokens per draft, min probability {peer.DraftPMin:0.##}");
         // Both are llama.cpp, built differently: the CPU features each build uses explain most of a difference in speed.
         Console.WriteLine($"Atlas's llama.cpp: {CompletionEngine.NativeSystemInfo}");
         Console.WriteLine($"peer's llama.cpp:  {peer.SystemInfo}");
         Console.WriteLine();
-        Console.WriteLine($"{"prompt set",-22} {"Atlas ms",10} {"peer ms",10} {"Atlas/peer",11} {"tokens A/P",11} {"identical",10}");
+        Console.WriteLine($"{"prompt set",-22} {"Atlas ms",10} {"peer ms",10} {"Atlas/peer",11} {"tokens A/P",11} {"identical",10}" + (drafting ? $" {"accepted A/P",13}" : ""));
 
         var code = SampleCode.Lines(1200);
         var mid = code.Length / 3;
-        var set = new (string Name, Func<int, (string Prefix, string Suffix, bool Fresh, string? WarmPrefix)> Make)[]
+        var set = new (string Key, string Name, Func<int, (string Prefix, string Suffix, bool Fresh, string? WarmPrefix)> Make)[]
         {
-            ("cold prompt", run => (Cut(code, mid + run * 7).Prefix[^Math.Min(6000, mid)..], Cut(code, mid).Suffix[..400], true, null)),
-            ("one-character edit", run => { var p = code[..(mid + run * 7)][^6000..]; return (p + "x", code[mid..][..400], false, p); }),
-            ("long file", run => (code[..(code.Length * 2 / 3 + run * 7)][^Math.Min(24000, code.Length * 2 / 3)..], code[(code.Length * 2 / 3)..][..400], true, null)),
+            ("cold", "cold prompt", run => (Cut(code, mid + run * 7).Prefix[^Math.Min(6000, mid)..], Cut(code, mid).Suffix[..400], true, null)),
+            ("edit", "one-character edit", run => { var p = code[..(mid + run * 7)][^6000..]; return (p + "x", code[mid..][..400], false, p); }),
+            ("long", "long file", run => (code[..(code.Length * 2 / 3 + run * 7)][^Math.Min(24000, code.Length * 2 / 3)..], code[(code.Length * 2 / 3)..][..400], true, null)),
         };
-        foreach (var (name, make) in set)
+        foreach (var (key, name, make) in set)
         {
+            if (!only.Contains(key, StringComparer.OrdinalIgnoreCase)) continue;
             var atlasMs = new List<double>();
             var peerMs = new List<double>();
             var atlasTokens = new List<double>();
             var peerTokens = new List<double>();
             var identical = true;
+            long atlasDrafted = 0, atlasAccepted = 0, peerDrafted = 0, peerAccepted = 0;
             for (var run = 0; run < runs; run++)
             {
                 var (prefix, suffix, fresh, warm) = make(run);
@@ -79,38 +93,56 @@ internal static class PeerBench
                         var c = await atlas.CompleteAsync(new CompletionRequest { Prefix = prefix, Suffix = suffix, MaxTokens = tokens, TimeBudget = TimeSpan.FromMinutes(5) }, cancellationToken);
                         atlasMs.Add(clock.Elapsed.TotalMilliseconds);
                         atlasTokens.Add(c.Timings.TokensGenerated);
+                        atlasDrafted += c.Timings.Drafted;
+                        atlasAccepted += c.Timings.DraftAccepted;
                         atlasText = c.Text;
                     }
                     else
                     {
                         if (warm is not null) await peer.CompleteAsync(warm, suffix, 1, fresh, cancellationToken);
-                        var (ms, text, generated) = await peer.CompleteAsync(prefix, suffix, tokens, fresh, cancellationToken);
+                        var (ms, text, generated, validated, refuted) = await peer.CompleteAsync(prefix, suffix, tokens, fresh, cancellationToken);
+                        peerDrafted += validated + refuted;
+                        peerAccepted += validated;
                         peerMs.Add(ms);
                         peerTokens.Add(generated);
                         peerText = text;
                     }
                 }
-                if (atlasText != peerText && identical)
+                var same = Same(atlasText!, peerText!);
+                if (!same && identical)
                     Console.Error.WriteLine($"{name}: Atlas wrote {JsonSerializer.Serialize(atlasText)}, the peer {JsonSerializer.Serialize(peerText)}");
-                identical &= atlasText == peerText;
+                identical &= same;
             }
             var counts = $"{Stats.Median(atlasTokens):F0}/{Stats.Median(peerTokens):F0}";
-            Console.WriteLine($"{name,-22} {Stats.Median(atlasMs),10:F1} {Stats.Median(peerMs),10:F1} {Stats.Median(atlasMs) / Stats.Median(peerMs),11:F2} {counts,11} {(identical ? "yes" : "no"),10}");
+            var accepted = $"{Percent(atlasAccepted, atlasDrafted)}/{Percent(peerAccepted, peerDrafted)}";
+            Console.WriteLine($"{name,-22} {Stats.Median(atlasMs),10:F1} {Stats.Median(peerMs),10:F1} {Stats.Median(atlasMs) / Stats.Median(peerMs),11:F2} {counts,11} {(identical ? "yes" : "no"),10}" + (drafting ? $" {accepted,13}" : ""));
         }
         Console.WriteLine();
         Console.WriteLine("Latency is a whole request (prompt evaluation and generation) as each engine's caller sees it; below 1 Atlas is faster.");
         Console.WriteLine("Tokens are the median generated by each (equal work when they match); identical: the same text every run.");
+        if (drafting)
+            Console.WriteLine("Accepted: drafted tokens the target agreed with, over all runs (the peer counts its validated and refuted predictions).");
     }
 
     private static (string Prefix, string Suffix) Cut(string code, int at) => (code[..at], code[at..]);
+
+    /// <summary>
+    /// The same text, or the same but for the one leading space node-llama-cpp's detokenizer drops from a
+    /// SentencePiece answer's first piece ("▁et" is " et" at the cursor; Atlas keeps it, the peer gives "et").
+    /// </summary>
+    private static bool Same(string atlas, string peer) => atlas == peer || atlas == " " + peer;
+
+    private static string Percent(long part, long whole) => whole > 0 ? $"{100.0 * part / whole:F0}%" : "-";
 
     /// <summary>The node-llama-cpp worker process.</summary>
     private sealed class Peer : IDisposable
     {
         private readonly Process _process;
 
-        private Peer(Process process, bool infill, string version, int threads)
+        private Peer(Process process, bool infill, string version, int threads, int draftMax, float draftPMin)
         {
+            DraftMax = draftMax;
+            DraftPMin = draftPMin;
             _process = process;
             Infill = infill;
             Version = version;
@@ -120,6 +152,8 @@ internal static class PeerBench
         public bool Infill { get; }
         public string Version { get; }
         public int Threads { get; }
+        public int DraftMax { get; }
+        public float DraftPMin { get; }
         public string SystemInfo { get; private init; } = "";
 
         public static async Task<Peer> StartAsync(EngineSettings settings, CancellationToken cancellationToken)
@@ -138,14 +172,23 @@ internal static class PeerBench
             }
             var threads = settings.Threads ?? Environment.ProcessorCount;
             var kv = settings.KvCache switch { KvCacheType.Q8_0 => "Q8_0", KvCacheType.Q4_0 => "Q4_0", _ => "F16" };
-            var answer = await Send(process, new { op = "load", model = Path.GetFullPath(settings.ModelPath), threads, contextSize = settings.ContextSize, kvCacheType = kv }, cancellationToken);
-            return new Peer(process, (bool)answer["infill"]!, (string)answer["version"]!, threads) { SystemInfo = (string?)answer["systemInfo"] ?? "" };
+            var draft = settings.DraftModelPath is { } d ? Path.GetFullPath(d) : null;
+            var answer = await Send(process, new
+            {
+                op = "load", model = Path.GetFullPath(settings.ModelPath), threads, contextSize = settings.ContextSize, kvCacheType = kv,
+                draft, draftMax = settings.DraftMax, draftMin = settings.DraftMin, draftPMin = settings.DraftMinProbability,
+            }, cancellationToken);
+            return new Peer(process, (bool)answer["infill"]!, (string)answer["version"]!, threads, settings.DraftMax, settings.DraftMinProbability)
+            {
+                SystemInfo = (string?)answer["systemInfo"] ?? "",
+            };
         }
 
-        public async Task<(double Ms, string Text, int Tokens)> CompleteAsync(string prefix, string suffix, int maxTokens, bool fresh, CancellationToken cancellationToken)
+        /// <summary>One request; Validated and Refuted count the draft's predictions (0 without a draft).</summary>
+        public async Task<(double Ms, string Text, int Tokens, int Validated, int Refuted)> CompleteAsync(string prefix, string suffix, int maxTokens, bool fresh, CancellationToken cancellationToken)
         {
             var answer = await Send(_process, new { op = "complete", prefix, suffix, maxTokens, fresh }, cancellationToken);
-            return ((double)answer["ms"]!, (string)answer["text"]!, (int)answer["tokens"]!);
+            return ((double)answer["ms"]!, (string)answer["text"]!, (int)answer["tokens"]!, (int?)answer["validated"] ?? 0, (int?)answer["refuted"] ?? 0);
         }
 
         private static async Task<JsonNode> Send(Process process, object message, CancellationToken cancellationToken)

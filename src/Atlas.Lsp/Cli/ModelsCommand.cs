@@ -19,11 +19,11 @@ internal static class ModelsCommand
             var cache = Cache(result.GetValue(directory));
             Console.WriteLine($"{"name",-22} {"quant",-6} {"size",9} {"fim",-6} {"ctx",6} {"kv",-5} {"repository / file",-60} downloaded");
             foreach (var m in catalog.Models)
-                Console.WriteLine($"{m.Name,-22} {m.Quantization,-6} {m.ApproximateBytes / 1e9,7:F2} GB {m.FimFamily,-6} {m.ContextSize,6} {m.KvCacheType,-5} {m.Repository + "/" + m.File,-60} {(cache.Has(m) ? cache.PathOf(m) : "no")}");
+                Console.WriteLine($"{m.Name,-22} {m.Quantization,-6} {m.ApproximateBytes / 1e9,7:F2} GB {m.FimFamily,-6} {m.ContextSize,6} {m.KvCacheType,-5} {m.Repository + "/" + m.File,-60} {cache.Find(m) ?? "no"}");
             Console.WriteLine();
             foreach (var p in catalog.Profiles)
                 Console.WriteLine($"profile {p.Name,-12} {p.Hardware,-22} target {p.Target}, draft {p.Draft}");
-            Console.WriteLine($"\ncache: {cache.Directory}");
+            Console.WriteLine($"\ncache: {cache.Directory} (pulls go here); also found in the Hugging Face cache: {cache.HuggingFaceHub}");
             return 0;
         });
 
@@ -56,7 +56,7 @@ internal static class ModelsCommand
         return models;
     }
 
-    private static ModelCache Cache(string? directory) => directory is { Length: > 0 } d ? new ModelCache(d) : ModelCache.Default();
+    private static ModelCache Cache(string? directory) => directory is { Length: > 0 } d ? new ModelCache(d, ModelCache.DefaultHuggingFaceHub()) : ModelCache.Default();
 
     /// <summary>One line on stderr, rewritten in place: bytes, rate, time left.</summary>
     private sealed class StderrProgress : IProgress<DownloadProgress>
