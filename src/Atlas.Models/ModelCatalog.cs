@@ -21,4 +21,12 @@ public sealed record ModelCatalog(IReadOnlyList<CatalogModel> Models, IReadOnlyL
     }
 
     public CatalogModel? Find(string name) => Models.FirstOrDefault(m => string.Equals(m.Name, name, StringComparison.OrdinalIgnoreCase));
+
+    public CatalogProfile? FindProfile(string name) => Profiles.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>What `models pull NAME` fetches: one model, or a hardware profile's target and draft.</summary>
+    public IReadOnlyList<CatalogModel>? Expand(string name) =>
+        Find(name) is { } model ? [model]
+        : FindProfile(name) is { } profile ? [.. new[] { profile.Target, profile.Draft }.Select(n => Find(n) ?? throw new InvalidDataException($"Profile {profile.Name} names {n}, which is not in the catalog."))]
+        : null;
 }

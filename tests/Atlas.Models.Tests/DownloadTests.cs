@@ -176,6 +176,15 @@ public sealed class DownloadTests : IDisposable
         Assert.All(catalog.Models, m => Assert.EndsWith(".gguf", m.File));
     }
 
+    [Fact]
+    public void Pulling_a_profile_means_its_target_then_its_draft()
+    {
+        var catalog = ModelCatalog.Load();
+        Assert.Equal(["qwen2.5-coder-1.5b", "qwen2.5-coder-0.5b"], catalog.Expand("cpu-laptop")!.Select(m => m.Name));
+        Assert.Equal(["qwen2.5-coder-7b"], catalog.Expand("Qwen2.5-Coder-7B")!.Select(m => m.Name));
+        Assert.Null(catalog.Expand("no-such-thing"));
+    }
+
     private sealed class FullDisk(Stream inner, long limit) : Stream
     {
         private long _written;

@@ -27,21 +27,26 @@ internal static class ModelsCommand
             return 0;
         });
 
-        var name = new Argument<string>("name") { Description = "A catalog name (see `models list`)." };
-        var pull = new Command("pull", "Download a catalog model into the cache: resumable, checksum-verified.");
+        var name = new Argument<string>("name") { Description = "A catalog model, or a hardware profile (its target and draft); see `models list`." };
+        var pull = new Command("pull", "Download a catalog model (or a profile's pair) into the cache: resumable, checksum-verified.");
         pull.Arguments.Add(name);
         pull.Options.Add(directory);
         pull.SetAction((result, cancellationToken) => CommandErrors.Guard(async () =>
         {
             var catalog = ModelCatalog.Load();
-            var model = catalog.Find(result.GetValue(name)!) ?? throw new UserError($"No model named '{result.GetValue(name)}' in the catalog (see `atlas-lsp models list`).");
+            var wanted = catalog.Expand(result.GetValue(name)!) ?? throw new UserError($"No model or profile named '{result.GetValue(name)}' in the catalog (see `atlas-lsp models list`).");
             using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { Timeout = Timeout.InfiniteTimeSpan };
             var downloader = new HubDownloader(http, Cache(result.GetValue(directory)));
             try
             {
-                var path = await downloader.PullAsync(model, new StderrProgress(), cancellationToken);
-                Console.Error.WriteLine();
-                Console.WriteLine(path);
+                // One path per line on stdout, in the order asked (a profile: target, then draft).
+                foreach (var model in wanted)
+                {
+                    if (wanted.Count > 1) Console.Error.WriteLine($"{model.Name} ({model.Repository}/{model.File}):");
+                    var path = await downloader.PullAsync(model, new StderrProgress(), cancellationToken);
+                    Console.Error.WriteLine();
+                    Console.WriteLine(path);
+                }
                 return 0;
             }
             catch (ModelDownloadException e)
@@ -68,9 +73,15 @@ internal static class ModelsCommand
             var done = value.Total is { } t && value.Bytes >= t;
             if (!done && DateTime.UtcNow - _last < TimeSpan.FromMilliseconds(200)) return;
             _last = DateTime.UtcNow;
-            var total = value.Total is { } all ? $" / {all / 1048576.0:F1} MiB ({100.0 * value.Bytes / all:F0}%)" : "";
+            var total = value.Total is { } all ? $" / {all / 1048576.0:F1} MiB {Bar((double)value.Bytes / all)} {100.0 * value.Bytes / all:F0}%" : "";
             var eta = value.Remaining is { } r ? $", {r:hh\\:mm\\:ss} left" : "";
             Console.Error.Write($"\r{value.Bytes / 1048576.0:F1} MiB{total} at {value.BytesPerSecond / 1048576.0:F1} MiB/s{eta}   ");
+        }
+
+        private static string Bar(double done)
+        {
+            var filled = (int)Math.Round(Math.Clamp(done, 0, 1) * 24);
+            return "[" + new string('#', filled) + new string('.', 24 - filled) + "]";
         }
     }
 }
