@@ -126,7 +126,10 @@ public sealed class CompletionEngine : IDisposable
         try
         {
             var queueMs = queued.Elapsed.TotalMilliseconds;
-            return await Task.Run(() => Generate(request, queueMs, token), token).ConfigureAwait(false);
+            // A thread of its own, not the pool's: a generation blocks for its whole length, and a pool thread held that
+            // long delays whatever else the process has queued (a server's next message, its cancellation) until the
+            // pool grows, about half a second on a small machine.
+            return await Task.Factory.StartNew(() => Generate(request, queueMs, token), token, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
         }
         finally
         {

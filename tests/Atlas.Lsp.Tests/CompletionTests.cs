@@ -165,6 +165,26 @@ public sealed partial class CompletionTests
         Assert.True(next.ContainsKey("result"));
     }
 
+    /// <summary>
+    /// A 2-core machine's thread pool starts with two threads. Reading the editor's pipe and running a generation must
+    /// not hold both: the cancel would then wait for the pool to grow, and a short generation finished first (the
+    /// cancellation test above failed that way on CI now and then). Capping the pool at two makes that deterministic.
+    /// </summary>
+    [Fact]
+    public async Task A_cancel_reaches_a_running_generation_even_when_the_thread_pool_has_only_two_threads()
+    {
+        await using var client = LspClient.Start(new Dictionary<string, string> { ["DOTNET_ThreadPool_ForceMaxWorkerThreads"] = "2" });
+        await client.InitializeAsync(new { model = LspClient.TinyModel, maxTokens = 4000, timeBudgetMs = 120000, completionMode = "multi" });
+        await client.OpenAsync(Uri, Code, Language);
+        await ModelLoaded(client);
+
+        var (id, answer) = client.Send("textDocument/inlineCompletion", At(4, 14));
+        await client.NotifyAsync("$/cancelRequest", new { id });
+        var cancelled = await answer;
+        Assert.True(cancelled["error"] is JsonObject, $"The cancelled request was answered {cancelled.ToJsonString()}. Stderr:\n{client.Stderr}");
+        Assert.Equal(-32800, (int)cancelled["error"]!["code"]!);
+    }
+
     [Fact]
     public async Task A_newer_request_for_the_document_supersedes_the_older_one()
     {

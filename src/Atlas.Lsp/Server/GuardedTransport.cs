@@ -14,6 +14,7 @@ namespace Atlas.Lsp.Server;
 /// </summary>
 internal sealed class GuardedTransport(Stream input, Stream output, ILogger logger)
 {
+    private readonly Pipe _fromEditor = new();
     private readonly Pipe _toRpc = new();
     private readonly Pipe _fromRpc = new();
     private readonly SemaphoreSlim _writeLock = new(1, 1);
@@ -29,13 +30,37 @@ internal sealed class GuardedTransport(Stream input, Stream output, ILogger logg
 
     public void Start(CancellationToken cancellationToken)
     {
+        // Reading the editor's pipe blocks. On Unix the console stream's ReadAsync is a synchronous read on a pool
+        // thread, held for the whole session; with a generation holding another, a 2-core machine's pool has no
+        // thread left, and a $/cancelRequest or didChange waited about half a second for the pool to grow (longer
+        // than a whole short generation). So a thread of its own reads the pipe; everything after it is asynchronous.
+        new Thread(() => ReadEditor(cancellationToken)) { IsBackground = true, Name = "atlas-stdin" }.Start();
         InputClosed = Task.Run(() => PumpInputAsync(cancellationToken), cancellationToken);
         _ = Task.Run(() => PumpOutputAsync(cancellationToken), cancellationToken);
     }
 
+    private void ReadEditor(CancellationToken cancellationToken)
+    {
+        var buffer = new byte[1 << 16];
+        try
+        {
+            int read;
+            while (!cancellationToken.IsCancellationRequested && (read = input.Read(buffer, 0, buffer.Length)) > 0)
+            {
+                if (_fromEditor.Writer.WriteAsync(buffer.AsMemory(0, read), cancellationToken).AsTask().GetAwaiter().GetResult().IsCompleted) break;
+            }
+            _fromEditor.Writer.Complete();
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException)
+        {
+            // Handed on: the frame pump logs a closed input, and ends either way.
+            _fromEditor.Writer.Complete(e as IOException);
+        }
+    }
+
     private async Task PumpInputAsync(CancellationToken cancellationToken)
     {
-        var reader = new FrameReader(input);
+        var reader = new FrameReader(_fromEditor.Reader.AsStream());
         try
         {
             while (await reader.ReadAsync(cancellationToken) is { } frame)
