@@ -74,10 +74,22 @@ public static class ModelReference
 {
     public static string Resolve(string value, ModelCatalog? catalog = null, ModelCache? cache = null)
     {
-        if (File.Exists(value) || value.Contains('/') || value.Contains('\\') || value.EndsWith(".gguf", StringComparison.OrdinalIgnoreCase)) return value;
+        if (IsPath(value)) return value;
         catalog ??= ModelCatalog.Load();
         cache ??= ModelCache.Default();
         var model = catalog.Find(value) ?? throw new FileNotFoundException($"'{value}' is neither a model file nor a catalog name (see `atlas-lsp models list`).");
         return cache.Find(model) ?? throw new FileNotFoundException($"Model '{model.Name}' is not downloaded yet: run `atlas-lsp models pull {model.Name}`.");
+    }
+
+    /// <summary>A file that exists, or anything shaped like a path: never looked up in the catalog.</summary>
+    private static bool IsPath(string value) =>
+        File.Exists(value) || value.Contains('/') || value.Contains('\\') || value.EndsWith(".gguf", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The catalog model a value names when it is a catalog name whose file is not on disk yet; else null.</summary>
+    public static CatalogModel? Missing(string value, ModelCatalog? catalog = null, ModelCache? cache = null)
+    {
+        if (IsPath(value)) return null;
+        var model = (catalog ?? ModelCatalog.Load()).Find(value);
+        return model is not null && (cache ?? ModelCache.Default()).Find(model) is null ? model : null;
     }
 }

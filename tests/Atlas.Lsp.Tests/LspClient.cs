@@ -154,11 +154,14 @@ public sealed class LspClient : IAsyncDisposable
         }
     }
 
+    /// <summary>The result for a server-to-client request; null (an empty success) unless a test says otherwise.</summary>
+    public Func<JsonObject, object?> Answer { get; set; } = _ => null;
+
     /// <summary>Server-to-client requests (workDoneProgress/create) get an empty success, as editors answer them.</summary>
     private async Task AnswerServerRequest(JsonObject request)
     {
         Notifications.Enqueue(request);
-        await WriteAsync(JsonSerializer.SerializeToUtf8Bytes(new { jsonrpc = "2.0", id = request["id"]!.DeepClone(), result = (object?)null }));
+        await WriteAsync(JsonSerializer.SerializeToUtf8Bytes(new { jsonrpc = "2.0", id = request["id"]!.DeepClone(), result = Answer(request) }));
     }
 
     public async ValueTask DisposeAsync()

@@ -72,6 +72,10 @@ public sealed record CodeActionDisabled(string Reason);
 
 public sealed record ShowMessageParams(int Type, string Message);
 
+public sealed record ShowMessageRequestParams(int Type, string Message, MessageActionItem[] Actions);
+
+public sealed record MessageActionItem(string Title);
+
 public sealed record LogMessageParams(int Type, string Message);
 
 public sealed record WorkDoneProgressCreateParams(string Token);

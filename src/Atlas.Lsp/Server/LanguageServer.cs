@@ -39,7 +39,11 @@ public sealed class LanguageServer(DocumentStore documents, ModelHost models, Co
     /// <summary>Called by the latest completion with its figures (benchmarks read them).</summary>
     public Action<Suggestion>? OnSuggestion { get; set; }
 
-    public void Attach(JsonRpc rpc) => _rpc = rpc;
+    public void Attach(JsonRpc rpc)
+    {
+        _rpc = rpc;
+        models.Fetch = OfferDownloadAsync;
+    }
 
     [JsonRpcMethod("initialize", UseSingleObjectParameterDeserialization = true)]
     public InitializeResult Initialize(InitializeParams parameters)
@@ -271,6 +275,56 @@ public sealed class LanguageServer(DocumentStore documents, ModelHost models, Co
         _ = load.ContinueWith(t => progress?.End(t.Result is null ? "Model not loaded" : "Model loaded"), TaskScheduler.Default);
         // A status display (VS Code's status bar) shows the model once it is ready, not only after the first completion.
         _ = load.ContinueWith(t => NotifyAsync("atlas/status", new { model = t.Result?.Info.ModelName, draft = t.Result?.Info.DraftModelName, loading = false }), TaskScheduler.Default);
+    }
+
+    /// <summary>
+    /// The settings name a catalog model that is not downloaded yet: ask the user (it may be gigabytes), and if they
+    /// agree download it as `atlas-lsp models pull` would (resumable, checksum-verified), with progress. Null when
+    /// they decline or the client cannot ask; the load then fails with the `models pull` hint.
+    /// </summary>
+    private async Task<string?> OfferDownloadAsync(Atlas.Models.CatalogModel model)
+    {
+        if (_rpc is null) return null;
+        const string download = "Download";
+        MessageActionItem? choice;
+        try
+        {
+            choice = await _rpc.InvokeWithParameterObjectAsync<MessageActionItem?>("window/showMessageRequest", new ShowMessageRequestParams(Spec.MessageInfo,
+                $"Atlas: the model {model.Name} ({model.ApproximateBytes / 1e9:F1} GB, {model.Repository}) is not downloaded yet. Download it now?",
+                [new MessageActionItem(download), new MessageActionItem("Not now")]));
+        }
+        catch (Exception e) when (e is RemoteInvocationException or ConnectionLostException or ObjectDisposedException or JsonException)
+        {
+            return null;
+        }
+        if (choice?.Title != download) return null;
+
+        var progress = _clientShowsProgress ? new ClientProgress(this, $"atlas-download-{Interlocked.Increment(ref _progressCount)}") : null;
+        progress?.Begin($"Downloading {model.Name}");
+        logger.LogInformation("Downloading {Model} from {Repository}/{File}", model.Name, model.Repository, model.File);
+        try
+        {
+            using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { Timeout = Timeout.InfiniteTimeSpan };
+            var path = await new Atlas.Models.HubDownloader(http, Atlas.Models.ModelCache.Default())
+                .PullAsync(model, progress is null ? null : new DownloadFraction(progress), CancellationToken.None).ConfigureAwait(false);
+            logger.LogInformation("Downloaded {Model} to {Path}", model.Name, path);
+            progress?.End("Downloaded");
+            return path;
+        }
+        catch (Atlas.Models.ModelDownloadException)
+        {
+            progress?.End("Download failed");
+            throw;
+        }
+    }
+
+    /// <summary>Download progress as the fraction a work-done progress report shows.</summary>
+    private sealed class DownloadFraction(IProgress<float> fraction) : IProgress<Atlas.Models.DownloadProgress>
+    {
+        public void Report(Atlas.Models.DownloadProgress value)
+        {
+            if (value.Total is > 0 and var total) fraction.Report((float)value.Bytes / total);
+        }
     }
 
     internal Task NotifyAsync(string method, object parameters) =>

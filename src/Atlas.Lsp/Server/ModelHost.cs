@@ -1,4 +1,5 @@
 using Atlas.Engine;
+using Atlas.Models;
 using Microsoft.Extensions.Logging;
 
 namespace Atlas.Lsp.Server;
@@ -19,6 +20,15 @@ public sealed class ModelHost(ILogger logger) : IDisposable
     private int _generation;
     private CompletionEngine? _ready;
     private Action<CompletionEngine>? _onLoaded;
+
+    /// <summary>
+    /// Gets a catalog model the settings name but the disk lacks (the server asks the user, then downloads it);
+    /// answers its path, or null when it was not fetched. Without it, such a name fails with the `models pull` hint.
+    /// </summary>
+    public Func<CatalogModel, Task<string?>>? Fetch { get; set; }
+
+    /// <summary>Fetches in progress: requests then answer at once instead of waiting out a download.</summary>
+    private int _fetching;
 
     /// <summary>Why the configured model (or draft) is not in use, for the status and the user.</summary>
     public string? Problem { get; private set; }
@@ -60,6 +70,7 @@ public sealed class ModelHost(ILogger logger) : IDisposable
     {
         Task<CompletionEngine?> current;
         lock (_gate) current = _current;
+        if (Volatile.Read(ref _fetching) > 0 && !current.IsCompleted) return null;
         try
         {
             return await current.WaitAsync(LoadWait, cancellationToken);
@@ -85,8 +96,8 @@ public sealed class ModelHost(ILogger logger) : IDisposable
             // Settings may name catalog models instead of files.
             settings = settings with
             {
-                ModelPath = ResolveName(settings.ModelPath),
-                DraftModelPath = settings.DraftModelPath is { } draft ? ResolveName(draft) : null,
+                ModelPath = await ResolveAsync(settings.ModelPath).ConfigureAwait(false),
+                DraftModelPath = settings.DraftModelPath is { } draft ? await ResolveAsync(draft).ConfigureAwait(false) : null,
             };
             var engine = await CompletionEngine.LoadAsync(settings, logger, progress).ConfigureAwait(false);
             lock (_gate)
@@ -111,11 +122,32 @@ public sealed class ModelHost(ILogger logger) : IDisposable
         }
     }
 
+    private async Task<string> ResolveAsync(string value)
+    {
+        if (Fetch is { } fetch && ModelReference.Missing(value) is { } missing)
+        {
+            Interlocked.Increment(ref _fetching);
+            try
+            {
+                if (await fetch(missing).ConfigureAwait(false) is { } path) return path;
+            }
+            catch (ModelDownloadException e)
+            {
+                throw new ModelLoadException(e.Message, e);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _fetching);
+            }
+        }
+        return ResolveName(value);
+    }
+
     private static string ResolveName(string value)
     {
         try
         {
-            return Atlas.Models.ModelReference.Resolve(value);
+            return ModelReference.Resolve(value);
         }
         catch (FileNotFoundException e)
         {
