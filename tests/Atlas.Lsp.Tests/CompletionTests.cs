@@ -149,16 +149,7 @@ public sealed partial class CompletionTests
     public async Task Cancel_request_answers_request_cancelled_and_the_next_request_works()
     {
         await using var client = LspClient.Start();
-        await client.InitializeAsync(new { model = LspClient.TinyModel, maxTokens = 4000, timeBudgetMs = 120000, completionMode = "multi" });
-        await client.OpenAsync(Uri, Code, Language);
-        await ModelLoaded(client);
-
-        // The cancel follows at once: the request is then cancelled whether it is queued or generating, never finished.
-        var (id, answer) = client.Send("textDocument/inlineCompletion", At(4, 14));
-        await client.NotifyAsync("$/cancelRequest", new { id });
-        var cancelled = await answer;
-        Assert.True(cancelled["error"] is JsonObject, $"The cancelled request was answered {cancelled.ToJsonString()}. Stderr:\n{client.Stderr}");
-        Assert.Equal(-32800, (int)cancelled["error"]!["code"]!);
+        await CancelAtOnceAnswersRequestCancelled(client);
 
         await client.NotifyAsync("workspace/didChangeConfiguration", new { settings = new { atlas = new { model = LspClient.TinyModel, maxTokens = 8 } } });
         var next = await client.RequestAsync("textDocument/inlineCompletion", At(4, 15));
@@ -174,6 +165,12 @@ public sealed partial class CompletionTests
     public async Task A_cancel_reaches_a_running_generation_even_when_the_thread_pool_has_only_two_threads()
     {
         await using var client = LspClient.Start(new Dictionary<string, string> { ["DOTNET_ThreadPool_ForceMaxWorkerThreads"] = "2" });
+        await CancelAtOnceAnswersRequestCancelled(client);
+    }
+
+    /// <summary>A long generation, its cancel sent at once: answered RequestCancelled whether queued or generating, never finished.</summary>
+    private static async Task CancelAtOnceAnswersRequestCancelled(LspClient client)
+    {
         await client.InitializeAsync(new { model = LspClient.TinyModel, maxTokens = 4000, timeBudgetMs = 120000, completionMode = "multi" });
         await client.OpenAsync(Uri, Code, Language);
         await ModelLoaded(client);
