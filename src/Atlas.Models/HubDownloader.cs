@@ -28,6 +28,12 @@ public sealed class HubDownloader(HttpClient http, ModelCache cache)
     /// <summary>Opens the partial file for appending (a seam: tests simulate a full disk through it).</summary>
     public Func<string, Stream> OpenPartial { get; init; } = path => new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.None, 1 << 20);
 
+    /// <summary>
+    /// The HTTP client this downloader needs: redirects followed by hand (the checksum is on the hub's own answer) and
+    /// no timeout (a model is gigabytes; a dead connection fails the read instead).
+    /// </summary>
+    public static HttpClient NewHttpClient() => new(new HttpClientHandler { AllowAutoRedirect = false }) { Timeout = Timeout.InfiniteTimeSpan };
+
     public string Endpoint { get; init; } = Environment.GetEnvironmentVariable("HF_ENDPOINT") is { Length: > 0 } e ? e.TrimEnd('/') : DefaultEndpoint;
 
     /// <summary>The bearer token for gated or private repositories (null: none).</summary>

@@ -48,8 +48,6 @@ public sealed class ModelCache(string directory, string? huggingFaceHub = null)
         return HuggingFaceHub is null ? null : FindInHub(HuggingFaceHub, model);
     }
 
-    public bool Has(CatalogModel model) => Find(model) is not null;
-
     /// <summary>
     /// The hub cache's layout: models--{org}--{name}/refs/{revision} holds a commit, snapshots/{commit}/{file} the
     /// file (a symlink into blobs/). The revision's own snapshot is preferred; any snapshot holding the file will do,

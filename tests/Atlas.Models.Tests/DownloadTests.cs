@@ -11,7 +11,7 @@ public sealed class DownloadTests : IDisposable
 
     private HubDownloader Downloader(FakeHub hub, Func<string, Stream>? open = null)
     {
-        var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false });
+        var http = HubDownloader.NewHttpClient();
         return open is null
             ? new HubDownloader(http, new ModelCache(_dir)) { Endpoint = hub.Endpoint, Token = null }
             : new HubDownloader(http, new ModelCache(_dir)) { Endpoint = hub.Endpoint, Token = null, OpenPartial = open };
@@ -97,7 +97,7 @@ public sealed class DownloadTests : IDisposable
         await File.WriteAllBytesAsync(snapshot, Payload);
         var cache = new ModelCache(Path.Combine(_dir, "atlas"), hfHub);
 
-        var downloader = new HubDownloader(new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }), cache) { Endpoint = hub.Endpoint, Token = null };
+        var downloader = new HubDownloader(HubDownloader.NewHttpClient(), cache) { Endpoint = hub.Endpoint, Token = null };
         Assert.Equal(snapshot, await downloader.PullAsync(Model, null, CancellationToken.None));
         Assert.Equal(snapshot, ModelReference.Resolve("test-model", new ModelCatalog([Model], []), cache));
         Assert.Empty(hub.Requests);
@@ -108,7 +108,7 @@ public sealed class DownloadTests : IDisposable
     public async Task The_token_goes_to_the_hub_and_never_to_the_host_it_redirects_to()
     {
         using var hub = new FakeHub(Payload);
-        var downloader = new HubDownloader(new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }), new ModelCache(_dir)) { Endpoint = hub.Endpoint, Token = "hf_secret" };
+        var downloader = new HubDownloader(HubDownloader.NewHttpClient(), new ModelCache(_dir)) { Endpoint = hub.Endpoint, Token = "hf_secret" };
         await downloader.PullAsync(Model, null, CancellationToken.None);
         Assert.Equal([("/org/model-GGUF/resolve/main/model-q8_0.gguf", "Bearer hf_secret"), ("/cdn/model-q8_0.gguf", null)], hub.Requests);
     }

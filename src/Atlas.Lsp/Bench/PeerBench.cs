@@ -41,20 +41,20 @@ internal static class PeerBench
                 ContextSize = atlas.Info.ContextSize, KvCache = atlas.Info.KvCache,
                 DraftModelPath = atlas.Info.DraftModelName is null ? null : settings.DraftModelPath,
             }, cancellationToken);
-            await Run(atlas, peer, result.GetValue(runs), result.GetValue(tokens), result.GetValue(sets)!, cancellationToken);
+            await Run(atlas, peer, settings, result.GetValue(runs), result.GetValue(tokens), result.GetValue(sets)!, cancellationToken);
             return 0;
         }));
         return command;
     }
 
-    private static async Task Run(CompletionEngine atlas, Peer peer, int runs, int tokens, string[] only, CancellationToken cancellationToken)
+    private static async Task Run(CompletionEngine atlas, Peer peer, EngineSettings settings, int runs, int tokens, string[] only, CancellationToken cancellationToken)
     {
         var info = atlas.Info;
         Console.WriteLine($"model {info.ModelName} ({Path.GetFileName(info.ModelPath)}); FIM {info.Family} (peer infill: {(peer.Infill ? "yes" : "no, plain completion")}); context {info.ContextSize}, KV {KvCachePlan.Name(info.KvCache)}, {peer.Threads} threads, {tokens} tokens per request, greedy");
         Console.WriteLine($"peer: node-llama-cpp {peer.Version}; Atlas: LLamaSharp 0.30.0; {runs} alternating runs per set (medians)");
         var drafting = info.DraftModelName is not null;
         if (drafting)
-            Console.WriteLine($"speculative on both sides: draft {info.DraftModelName}, at most {peer.DraftMax} tokens per draft, min probability {peer.DraftPMin:0.##}");
+            Console.WriteLine($"speculative on both sides: draft {info.DraftModelName}, at most {settings.DraftMax} tokens per draft, min probability {settings.DraftMinProbability:0.##}");
         // Both are llama.cpp, built differently: the CPU features each build uses explain most of a difference in speed.
         Console.WriteLine($"Atlas's llama.cpp: {CompletionEngine.NativeSystemInfo}");
         Console.WriteLine($"peer's llama.cpp:  {peer.SystemInfo}");
@@ -139,10 +139,8 @@ internal static class PeerBench
     {
         private readonly Process _process;
 
-        private Peer(Process process, bool infill, string version, int threads, int draftMax, float draftPMin)
+        private Peer(Process process, bool infill, string version, int threads)
         {
-            DraftMax = draftMax;
-            DraftPMin = draftPMin;
             _process = process;
             Infill = infill;
             Version = version;
@@ -152,8 +150,6 @@ internal static class PeerBench
         public bool Infill { get; }
         public string Version { get; }
         public int Threads { get; }
-        public int DraftMax { get; }
-        public float DraftPMin { get; }
         public string SystemInfo { get; private init; } = "";
 
         public static async Task<Peer> StartAsync(EngineSettings settings, CancellationToken cancellationToken)
@@ -178,10 +174,7 @@ internal static class PeerBench
                 op = "load", model = Path.GetFullPath(settings.ModelPath), threads, contextSize = settings.ContextSize, kvCacheType = kv,
                 draft, draftMax = settings.DraftMax, draftMin = settings.DraftMin, draftPMin = settings.DraftMinProbability,
             }, cancellationToken);
-            return new Peer(process, (bool)answer["infill"]!, (string)answer["version"]!, threads, settings.DraftMax, settings.DraftMinProbability)
-            {
-                SystemInfo = (string?)answer["systemInfo"] ?? "",
-            };
+            return new Peer(process, (bool)answer["infill"]!, (string)answer["version"]!, threads) { SystemInfo = (string?)answer["systemInfo"] ?? "" };
         }
 
         /// <summary>One request; Validated and Refuted count the draft's predictions (0 without a draft).</summary>

@@ -35,7 +35,7 @@ internal static class ModelsCommand
         {
             var catalog = ModelCatalog.Load();
             var wanted = catalog.Expand(result.GetValue(name)!) ?? throw new UserError($"No model or profile named '{result.GetValue(name)}' in the catalog (see `atlas-lsp models list`).");
-            using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { Timeout = Timeout.InfiniteTimeSpan };
+            using var http = HubDownloader.NewHttpClient();
             var downloader = new HubDownloader(http, Cache(result.GetValue(directory)));
             try
             {

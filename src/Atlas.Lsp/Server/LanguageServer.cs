@@ -304,7 +304,7 @@ public sealed class LanguageServer(DocumentStore documents, ModelHost models, Co
         logger.LogInformation("Downloading {Model} from {Repository}/{File}", model.Name, model.Repository, model.File);
         try
         {
-            using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { Timeout = Timeout.InfiniteTimeSpan };
+            using var http = Atlas.Models.HubDownloader.NewHttpClient();
             var path = await new Atlas.Models.HubDownloader(http, Atlas.Models.ModelCache.Default())
                 .PullAsync(model, progress is null ? null : new DownloadFraction(progress), CancellationToken.None).ConfigureAwait(false);
             logger.LogInformation("Downloaded {Model} to {Path}", model.Name, path);

@@ -122,28 +122,8 @@ public sealed class ModelHost(ILogger logger) : IDisposable
         }
     }
 
+    /// <summary>A path, or a catalog name turned into its file (fetched first if it is missing and the user agrees).</summary>
     private async Task<string> ResolveAsync(string value)
-    {
-        if (Fetch is { } fetch && ModelReference.Missing(value) is { } missing)
-        {
-            Interlocked.Increment(ref _fetching);
-            try
-            {
-                if (await fetch(missing).ConfigureAwait(false) is { } path) return path;
-            }
-            catch (ModelDownloadException e)
-            {
-                throw new ModelLoadException(e.Message, e);
-            }
-            finally
-            {
-                Interlocked.Decrement(ref _fetching);
-            }
-        }
-        return ResolveName(value);
-    }
-
-    private static string ResolveName(string value)
     {
         try
         {
@@ -151,6 +131,22 @@ public sealed class ModelHost(ILogger logger) : IDisposable
         }
         catch (FileNotFoundException e)
         {
+            if (Fetch is { } fetch && ModelReference.Missing(value) is { } missing)
+            {
+                Interlocked.Increment(ref _fetching);
+                try
+                {
+                    if (await fetch(missing).ConfigureAwait(false) is { } path) return path;
+                }
+                catch (ModelDownloadException download)
+                {
+                    throw new ModelLoadException(download.Message, download);
+                }
+                finally
+                {
+                    Interlocked.Decrement(ref _fetching);
+                }
+            }
             throw new ModelLoadException(e.Message, e);
         }
     }
