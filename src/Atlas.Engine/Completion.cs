@@ -44,4 +44,8 @@ public sealed record CompletionTimings
 }
 
 /// <summary>The engine's answer: the text to insert at the cursor, why it stopped, and its timings.</summary>
-public sealed record Completion(string Text, StopReason StopReason, CompletionTimings Timings, IReadOnlyList<int> Tokens);
+public sealed record Completion(string Text, StopReason StopReason, CompletionTimings Timings, IReadOnlyList<int> Tokens)
+{
+    /// <summary>How each token was decided, in order (one more than <see cref="Tokens"/> when a decided token was not emitted), when the request asked.</summary>
+    public IReadOnlyList<Decoding.TokenDecision>? Decisions { get; init; }
+}

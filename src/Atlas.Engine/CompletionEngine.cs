@@ -20,7 +20,9 @@ public sealed class CompletionEngine : IDisposable
     private readonly KvCacheSession _session;
     private readonly LoadedModel? _draftModel;
     private readonly KvCacheSession? _draftSession;
+    private readonly DraftPlanner? _planner;
     private readonly ILogger _logger;
+    private bool _speculationPays = true;
     private readonly SemaphoreSlim _turn = new(1, 1);
     private readonly LatestRequests _latest = new();
     private bool _disposed;
@@ -33,15 +35,37 @@ public sealed class CompletionEngine : IDisposable
         _draftSession = draft?.Session;
         DraftProblem = draftProblem;
         _logger = logger;
+        if (_draftSession is not null)
+        {
+            DraftCosts = DecodeCalibration.Measure(_session, _draftSession, model.Settings.DraftMax, model.Tokenize(CalibrationText).Select(t => (int)t).ToArray());
+            if (model.Settings.DraftCostCheck) _planner = new DraftPlanner(DraftCosts, DraftPlanner.Prior);
+            _logger.LogInformation("Draft {Draft}: {Costs}", _draftModel!.Name, Describe(DraftCosts, model.Settings.DraftMax));
+        }
     }
 
+    /// <summary>Any code: calibration times calls, whatever tokens they hold.</summary>
+    private const string CalibrationText = "public sealed class Sample\n{\n    public int Count { get; }\n}\n";
+
     public LoadedModel Model => _model;
+
+    /// <summary>The draft model when one speculates for the target.</summary>
+    public LoadedModel? DraftModel => _draftSession is null ? null : _draftModel;
 
     /// <summary>Why a configured draft model is not in use (missing, unloadable, incompatible vocabulary); null otherwise.</summary>
     public string? DraftProblem { get; }
 
     /// <summary>Whether a draft model speculates for the target.</summary>
     public bool HasDraft => _draftSession is not null;
+
+    /// <summary>The pair's decode costs measured at load (null without a draft): what speculation's break-even rests on.</summary>
+    public DecodeCosts? DraftCosts { get; }
+
+    /// <summary>
+    /// The planner's current view of the pair (null without a draft or with the cost check off): costs as requests
+    /// measured them, the draft's odds, and the best expected gain of drafting now.
+    /// </summary>
+    public (DecodeCosts Costs, DraftOdds Odds, int Length, double Gain)? DraftOutlook =>
+        _planner is null ? null : (_planner.Costs, _planner.Odds, _planner.Outlook(_model.Settings.DraftMax).Length, _planner.Outlook(_model.Settings.DraftMax).Gain);
 
     /// <summary>The CPU features the loaded llama.cpp build uses (for benchmarks that compare builds).</summary>
     public static string NativeSystemInfo => NativeRuntime.SystemInfo;
@@ -82,7 +106,9 @@ public sealed class CompletionEngine : IDisposable
         LoadedModel draft;
         try
         {
-            draft = await LoadedModel.LoadAsync(settings with { ModelPath = settings.DraftModelPath, ContextSize = target.Settings.ContextSize }, logger, null, cancellationToken).ConfigureAwait(false);
+            // The draft's own context: its threads and its cache type, an f16 cache without flash attention (see DraftKvCache).
+            var draftSettings = settings with { ModelPath = settings.DraftModelPath, ContextSize = target.Settings.ContextSize, Threads = settings.DraftThreads, KvCache = settings.DraftKvCache };
+            draft = await LoadedModel.LoadAsync(draftSettings, logger, null, flashAttention: settings.DraftKvCache != KvCacheType.F16, cancellationToken).ConfigureAwait(false);
         }
         catch (ModelLoadException e)
         {
@@ -141,10 +167,13 @@ public sealed class CompletionEngine : IDisposable
     {
         var prompt = BuildPrompt(request);
         var sampler = new TokenSampler(request.Temperature, request.Seed);
+        var decisions = request.RecordDecisions ? new List<TokenDecision>() : null;
         // Drafting only ever matches a greedy target, so sampling decodes with the target alone.
-        ITokenDecoder decoder = request.UseDraft && sampler.IsGreedy && _draftSession is not null
-            ? new SpeculativeDecoder(_session, _draftSession, _model.Settings)
-            : new TargetDecoder(_session, sampler);
+        // While the pair cannot win, the planner keeps the draft out of most requests altogether.
+        var speculating = request.UseDraft && sampler.IsGreedy && _draftSession is not null && (_planner?.TakesRequest(_model.Settings.DraftMax) ?? true);
+        ITokenDecoder decoder = speculating
+            ? new SpeculativeDecoder(_session, _draftSession!, _planner, _model, request.SingleLine, request.MaxTokens, decisions)
+            : new TargetDecoder(_session, sampler, _model.Settings.TieMargin, decisions);
         var clock = Stopwatch.StartNew();
         var (reused, evaluated) = decoder.Start(prompt.Tokens, cancellationToken);
         var promptMs = clock.Elapsed.TotalMilliseconds;
@@ -181,8 +210,33 @@ public sealed class CompletionEngine : IDisposable
             TargetPasses = passes,
         };
         _logger.LogDebug("Completion ({Stop}): {Timings}", stop, timings);
-        return new Completion(output.Text, stop.Value, timings, output.Tokens);
+        if (request.UseDraft && _draftSession is not null) NoteOutlook();
+        return new Completion(output.Text, stop.Value, timings, output.Tokens) { Decisions = decisions };
     }
+
+    /// <summary>
+    /// Says so, once, when the pair's expected gain from drafting crosses 1 either way: below, the planner has the target
+    /// decode alone (probing the draft now and then); above, drafting is back.
+    /// </summary>
+    private void NoteOutlook()
+    {
+        if (_planner is null) return;
+        var (length, gain) = _planner.Outlook(_model.Settings.DraftMax);
+        var pays = gain > 1;
+        if (pays == _speculationPays) return;
+        _speculationPays = pays;
+        var odds = _planner.Odds;
+        if (pays)
+            _logger.LogInformation("Speculative decoding resumed for {Draft}: drafting {Length} tokens is expected to be {Gain:F2}x the target alone (draft confident {Confident:P0}, accepted {Accepted:P0}; {Costs})",
+                _draftModel!.Name, length, gain, odds.Confident, odds.Accepted, Describe(_planner.Costs, length));
+        else
+            _logger.LogInformation("Speculative decoding paused for {Draft}: no draft length pays (best {Gain:F2}x the target alone; draft confident {Confident:P0}, accepted {Accepted:P0}; {Costs}); the target decodes alone and the draft is probed now and then",
+                _draftModel!.Name, gain, odds.Confident, odds.Accepted, Describe(_planner.Costs, length));
+    }
+
+    private static string Describe(DecodeCosts costs, int length) =>
+        $"target step {costs.TargetStep * 1000:F2} ms, draft step {costs.Draft * 1000:F2} ms ({costs.DraftRatio:F2} of a target step), " +
+        $"verifying {length} drafted tokens costs {costs.TargetCall(length + 1) / costs.TargetStep:F2} target steps";
 
     /// <summary>Drops the KV cache so the next request starts cold (benchmarks measure cold prompts with it).</summary>
     public async Task ForgetCacheAsync(CancellationToken cancellationToken = default)

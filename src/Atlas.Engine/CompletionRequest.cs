@@ -61,6 +61,12 @@ public sealed record CompletionRequest
     /// <summary>Seeds sampling when <see cref="Temperature"/> is above 0, so a candidate can be reproduced.</summary>
     public int Seed { get; init; }
 
+    /// <summary>
+    /// Record how each greedy token was decided (<see cref="Completion.Decisions"/>): for benchmarks that look for where
+    /// two decodings part. Off by default.
+    /// </summary>
+    public bool RecordDecisions { get; init; }
+
     /// <summary>Let the draft model speculate when one is loaded (default). Off: the target decodes alone (benchmarks compare both).</summary>
     public bool UseDraft { get; init; } = true;
 }

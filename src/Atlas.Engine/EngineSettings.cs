@@ -62,6 +62,40 @@ public sealed record EngineSettings
     public float DraftMinProbability { get; init; } = 0.75f;
 
     /// <summary>
+    /// CPU threads for the draft model (default 1). A draft's forward pass is so small that splitting it between threads
+    /// costs more in synchronisation than it saves, and with one thread it never waits for a core another process holds
+    /// (bench decode measures both).
+    /// </summary>
+    public int DraftThreads { get; init; } = 1;
+
+    /// <summary>
+    /// KV cache type of the draft's context (default f16, and then without flash attention). A draft's cache is a few MB
+    /// at any context, and on CPU f16 without flash attention is its fastest path: single steps as fast as flash
+    /// attention on q8_0, the batches of its prompt and catch-ups two to three times faster (bench decode --grid). A
+    /// quantized type runs with flash attention, as the target does.
+    /// </summary>
+    public KvCacheType DraftKvCache { get; init; } = KvCacheType.F16;
+
+    /// <summary>
+    /// Weigh every draft against the pair's measured costs (default on): draft only as far as the expected gain
+    /// (acceptance and tokens per pass against the draft's and the target's call costs, measured at load and followed
+    /// during requests) is above 1, and not at all where it is not, probing now and then. Off: draft up to
+    /// <see cref="DraftMax"/> every pass, as long as the draft is confident.
+    /// </summary>
+    public bool DraftCostCheck { get; init; } = true;
+
+    /// <summary>
+    /// Greedy decisions whose top two logits are closer than this, read from a batch of several tokens, are decided again
+    /// from a single-token step (default 0.1). llama.cpp computes a batch with other kernels than a single token, so its
+    /// logits differ in the last bits and a near-tie can flip; re-deciding makes speculative output the target alone's
+    /// (see the README's identity figures for the differences measured).
+    /// </summary>
+    public float TieMargin { get; init; } = DefaultTieMargin;
+
+    /// <summary>Default <see cref="TieMargin"/>.</summary>
+    public const float DefaultTieMargin = 0.1f;
+
+    /// <summary>
     /// Adapt the draft length as the pair agrees: after a rejection the next draft is no longer than what was
     /// accepted plus one, after a fully accepted draft it doubles again, up to <see cref="DraftMax"/>. Off by default:
     /// see the README's speculative-decoding figures for what it measured.

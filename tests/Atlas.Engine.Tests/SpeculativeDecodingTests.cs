@@ -38,21 +38,28 @@ public sealed class SpeculativeDecodingTests
     private static string DraftFor(float noise) =>
         SyntheticModel.GetOrCreate(Target with { NoiseSeed = 99, NoiseScale = noise });
 
-    private static Task<CompletionEngine> LoadPair(float noise, int draftMax = 8, int contextSize = 1024, bool adaptive = false) =>
+    private static Task<CompletionEngine> LoadPair(float noise, int draftMax = 8, int contextSize = 1024, bool adaptive = false, bool costCheck = false, float tieMargin = EngineSettings.DefaultTieMargin) =>
         CompletionEngine.LoadAsync(Models.Settings(SyntheticModel.GetOrCreate(Target), contextSize) with
         {
             DraftModelPath = DraftFor(noise),
             DraftMax = draftMax,
             DraftAdaptive = adaptive,
-            // Draft whenever possible: the invariant must hold for every proposal, not just confident ones.
+            // Draft whenever possible: the invariant must hold for every proposal, not just confident ones, and a
+            // synthetic draft as big as its target would never pass the cost check.
             DraftMinProbability = 0f,
+            DraftCostCheck = costCheck,
+            // A draft that is the target must agree with it exactly: the same threads and cache, so the same kernels.
+            DraftThreads = 2,
+            DraftKvCache = KvCacheType.Q8_0,
+            TieMargin = tieMargin,
         });
 
     [Theory]
     [MemberData(nameof(Drafts))]
     public async Task Greedy_output_is_identical_to_the_target_alone_for_every_prompt(string draft, float noise)
     {
-        using var engine = await LoadPair(noise);
+        // No near-tie is decided again here, so a draft that is the target has every proposal accepted.
+        using var engine = await LoadPair(noise, tieMargin: 0);
         Assert.True(engine.HasDraft, draft);
         var drafted = 0;
         var accepted = 0;
@@ -72,6 +79,24 @@ public sealed class SpeculativeDecodingTests
         Assert.True(drafted > 0);
         if (noise == 0) Assert.Equal(drafted, accepted);
         if (noise >= 1) Assert.True(accepted < drafted, "a heavily perturbed draft should be rejected at least sometimes");
+    }
+
+    [Theory]
+    [MemberData(nameof(Drafts))]
+    public async Task Near_ties_decided_again_from_a_single_token_step_keep_the_output(string draft, float noise)
+    {
+        // A margin nothing is inside: every decision read from a batch is made again alone, which ends each pass at its
+        // first row, so nothing drafted is ever accepted, and the output is still the target's alone.
+        using var engine = await LoadPair(noise, tieMargin: float.PositiveInfinity);
+        foreach (var prefix in Prompts.Take(6))
+        {
+            var request = new CompletionRequest { Prefix = prefix, Suffix = "\n}\n", MaxTokens = 30, TimeBudget = TimeSpan.FromMinutes(5) };
+            var alone = await engine.CompleteAsync(request with { UseDraft = false });
+            var speculative = await engine.CompleteAsync(request);
+            Assert.Equal(alone.Tokens, speculative.Tokens);
+            Assert.True(speculative.Timings.Drafted > 0, draft);
+            Assert.Equal(0, speculative.Timings.DraftAccepted);
+        }
     }
 
     [Theory]
@@ -102,10 +127,67 @@ public sealed class SpeculativeDecodingTests
         Assert.True(b.Timings.Drafted < a.Timings.Drafted, $"adaptive drafted {b.Timings.Drafted}, fixed {a.Timings.Drafted}");
     }
 
+    [Theory]
+    [MemberData(nameof(Drafts))]
+    public async Task With_the_cost_check_on_passes_with_and_without_a_draft_give_the_target_alone_output(string draft, float noise)
+    {
+        // A synthetic draft costs as much as its target, so the planner soon stops drafting but for its first passes and
+        // its probes: the output must not care which passes drafted.
+        using var engine = await LoadPair(noise, costCheck: true);
+        Assert.NotNull(engine.DraftCosts);
+        foreach (var prefix in Prompts.Take(6))
+        {
+            var request = new CompletionRequest { Prefix = prefix, MaxTokens = 40, TimeBudget = TimeSpan.FromMinutes(5) };
+            var alone = await engine.CompleteAsync(request with { UseDraft = false });
+            var speculative = await engine.CompleteAsync(request);
+            Assert.Equal(alone.Tokens, speculative.Tokens);
+            Assert.Equal(alone.StopReason, speculative.StopReason);
+            Assert.True(speculative.Timings.TargetPasses >= speculative.Tokens.Count - 1 - speculative.Timings.DraftAccepted, draft);
+        }
+        Assert.NotNull(engine.DraftOutlook);
+    }
+
+    [Fact]
+    public async Task In_single_line_mode_the_draft_proposes_nothing_past_a_line_break()
+    {
+        // Random weights rarely emit a line break, so make one (as the generation tests do): the 4th token the target
+        // generates is renamed to a text ending in "\n" in copies of both models, weights unchanged.
+        var request = new CompletionRequest { Prefix = Prompts[0], MaxTokens = 40, TimeBudget = TimeSpan.FromMinutes(5) };
+        int newline;
+        using (var plain = await LoadPair(0f))
+        {
+            var tokens = (await plain.CompleteAsync(request with { UseDraft = false })).Tokens;
+            newline = tokens[3];
+            Assert.DoesNotContain(newline, tokens.Take(3));
+        }
+        var target = SyntheticModel.GetOrCreate(Target with { NewlineTokenId = newline });
+        var draft = SyntheticModel.GetOrCreate(Target with { NewlineTokenId = newline, NoiseSeed = 99, NoiseScale = 0f });
+        // No near-tie decided again either (random weights have many), so no pass ends before its draft does.
+        using var engine = await CompletionEngine.LoadAsync(Models.Settings(target) with { DraftModelPath = draft, DraftMax = 8, DraftMinProbability = 0f, DraftCostCheck = false, DraftThreads = 2, DraftKvCache = KvCacheType.Q8_0, TieMargin = 0 });
+
+        var alone = await engine.CompleteAsync(request with { SingleLine = true, UseDraft = false });
+        var speculative = await engine.CompleteAsync(request with { SingleLine = true });
+
+        Assert.Equal(StopReason.EndOfLine, alone.StopReason);
+        Assert.Equal(alone.Text, speculative.Text);
+        // The draft (the target itself) proposes the three tokens after the first and the line break, then stops:
+        // without the rule it would go on to eight, all past the end of the answer.
+        Assert.InRange(speculative.Timings.Drafted, 1, 3);
+    }
+
+    [Fact]
+    public async Task The_draft_never_proposes_past_the_token_cap()
+    {
+        using var engine = await LoadPair(0f, draftMax: 16, tieMargin: 0);
+        // The first token comes from the prompt; the other four at most from one draft.
+        var completion = await engine.CompleteAsync(new CompletionRequest { Prefix = Prompts[0], MaxTokens = 5, TimeBudget = TimeSpan.FromMinutes(5) });
+        Assert.InRange(completion.Timings.Drafted, 1, 4);
+    }
+
     [Fact]
     public async Task A_draft_that_is_the_target_is_always_accepted_and_needs_fewer_target_passes()
     {
-        using var engine = await LoadPair(0f, draftMax: 8);
+        using var engine = await LoadPair(0f, draftMax: 8, tieMargin: 0);
         var completion = await engine.CompleteAsync(new CompletionRequest { Prefix = Prompts[2], MaxTokens = 40, TimeBudget = TimeSpan.FromMinutes(5) });
 
         Assert.Equal(1.0, completion.Timings.AcceptanceRate);
@@ -155,7 +237,7 @@ public sealed class SpeculativeDecodingTests
             eosTarget = SyntheticModel.GetOrCreate(Target with { EosTokenId = eos });
             eosDraft = SyntheticModel.GetOrCreate(Target with { EosTokenId = eos, NoiseSeed = 99, NoiseScale = 0f });
         }
-        using var engine = await CompletionEngine.LoadAsync(Models.Settings(eosTarget) with { DraftModelPath = eosDraft, DraftMax = 8, DraftMinProbability = 0f });
+        using var engine = await CompletionEngine.LoadAsync(Models.Settings(eosTarget) with { DraftModelPath = eosDraft, DraftMax = 8, DraftMinProbability = 0f, DraftCostCheck = false, DraftThreads = 2, DraftKvCache = KvCacheType.Q8_0 });
         Assert.True(engine.HasDraft);
 
         var alone = await engine.CompleteAsync(request with { UseDraft = false });

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
+using Atlas.TestModels;
 
 namespace Atlas.Lsp.Tests;
 
@@ -83,5 +84,19 @@ public sealed class CliTests
         Assert.Equal(0, after.Code);
         var list = await Run(environment, "models", "list");
         Assert.Contains(path, list.Out);
+    }
+
+    [Fact]
+    public async Task Bench_speculative_on_the_trained_pair_gives_the_target_alone_output_on_real_cases()
+    {
+        // Real C# prompts from the shared cases through the shared loader: the bench exits 2 when any speculative output
+        // differs from the target alone's, and prints where.
+        var target = SharedModels.Find("atlas-csharp-target.gguf");
+        var cases = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(target)!, "..", "eval", "csharp-nextline.jsonl"));
+        var (code, output, error) = await Run("bench", "speculative", "--model", target, "--draft", SharedModels.Find("atlas-csharp-draft.gguf"),
+            "--cases", cases, "--limit", "4", "--built-in", "false", "--runs", "1", "--tokens", "24", "--ctx-size", "512");
+        Assert.True(code == 0, output + error);
+        Assert.Contains("identity: 4 of 4 outputs identical to the target alone", output);
+        Assert.Contains("break-even acceptance", output);
     }
 }

@@ -2,7 +2,8 @@ namespace Atlas.Engine.Decoding;
 
 /// <summary>
 /// Produces the target model's tokens one step at a time. A step may yield more than one token (speculative
-/// decoding, greedy only), but every token it yields is the one the target alone would have chosen.
+/// decoding, greedy only); every token it yields is the target's greedy choice, decided as <see cref="KvCacheSession.ChooseGreedy"/>
+/// decides (a near-tie read from a batch is decided again from a single-token step).
 /// </summary>
 internal interface ITokenDecoder
 {
@@ -24,3 +25,10 @@ internal interface ITokenDecoder
     /// <summary>Draft statistics so far.</summary>
     (int Drafted, int Accepted, int TargetPasses) Statistics { get; }
 }
+
+/// <summary>
+/// How one greedy token was decided, for benchmarks that look for where two decodings part: the choice and its
+/// runner-up with both logits, the size of the batch the logits came from, and whether a near-tie was decided again
+/// from a single-token step.
+/// </summary>
+public sealed record TokenDecision(GreedyChoice Choice, int BatchTokens, bool Redecided);

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Atlas.Engine.Loading;
 using LLama;
 using LLama.Native;
@@ -14,24 +15,34 @@ namespace Atlas.Engine.Decoding;
 internal sealed class KvCacheSession : IDisposable
 {
     private static readonly LLamaSeqId Sequence = (LLamaSeqId)0;
+    private static readonly Lock Creation = new();
 
     private readonly LLamaContext _context;
-    private readonly LLamaBatch _batch = new();
+    private readonly NativeBatch _batch;
     private readonly List<int> _cached = [];
     private readonly int _batchSize;
+    private int _lastBatchStart;
     private int _lastBatchCount;
 
     public KvCacheSession(LoadedModel model, ILogger logger)
     {
-        NativeRuntime.ResetObservations();
-        _context = model.Weights.CreateContext(model.Parameters, logger);
+        // What llama.cpp logs while creating this context is read back from process-wide observations, so contexts are
+        // created one at a time (engines load in parallel in tests, and a target loads its draft's context too).
+        string? problem;
+        lock (Creation)
+        {
+            NativeRuntime.ResetObservations();
+            _context = model.Weights.CreateContext(model.Parameters, logger);
+            KvCacheBytes = NativeRuntime.LastKvCacheBytes;
+            problem = NativeRuntime.LastProblem;
+        }
         if (_context.NativeHandle.IsInvalid)
         {
             _context.Dispose();
-            throw new ModelLoadException($"llama.cpp could not create a context for '{model.Settings.ModelPath}': {NativeRuntime.LastProblem ?? "no reason given"}.");
+            throw new ModelLoadException($"llama.cpp could not create a context for '{model.Settings.ModelPath}': {problem ?? "no reason given"}.");
         }
-        KvCacheBytes = NativeRuntime.LastKvCacheBytes;
         _batchSize = (int)Math.Max(1, _context.BatchSize);
+        _batch = new NativeBatch(_batchSize);
         VocabularySize = model.VocabularySize;
     }
 
@@ -41,8 +52,17 @@ internal sealed class KvCacheSession : IDisposable
     public int ContextSize => (int)_context.ContextSize;
     public int VocabularySize { get; }
 
+    /// <summary>Most tokens one decode call takes.</summary>
+    public int BatchSize => _batchSize;
+
     /// <summary>The tokens whose keys and values are in the cache, in position order.</summary>
     public IReadOnlyList<int> Cached => _cached;
+
+    /// <summary>Tokens in the last decode call (1 for a single-token step).</summary>
+    public int LastBatchCount => _lastBatchCount;
+
+    /// <summary>Wall time of the last decode call, in Stopwatch ticks: what speculative decoding weighs its costs by.</summary>
+    public long LastDecodeTicks { get; private set; }
 
     /// <summary>
     /// Brings the cache to hold exactly <paramref name="prompt"/>, decoding only what differs after the longest common
@@ -61,15 +81,13 @@ internal sealed class KvCacheSession : IDisposable
         if (common == prompt.Count) common--;
         Truncate(common);
 
+        var chunk = new int[Math.Min(_batchSize, prompt.Count - common)];
         for (var start = common; start < prompt.Count; start += _batchSize)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var end = Math.Min(prompt.Count, start + _batchSize);
-            _batch.Clear();
-            for (var i = start; i < end; i++)
-                _batch.Add((LLamaToken)prompt[i], (LLamaPos)i, Sequence, logits: i == prompt.Count - 1);
-            Decode();
-            for (var i = start; i < end; i++) _cached.Add(prompt[i]);
+            for (var i = start; i < end; i++) chunk[i - start] = prompt[i];
+            Decode(chunk.AsSpan(0, end - start), logitsForAll: false);
         }
         return (common, prompt.Count - common);
     }
@@ -78,11 +96,7 @@ internal sealed class KvCacheSession : IDisposable
     public void Append(ReadOnlySpan<int> tokens)
     {
         if (_cached.Count + tokens.Length > ContextSize) throw new InvalidOperationException("The context is full.");
-        _batch.Clear();
-        for (var i = 0; i < tokens.Length; i++)
-            _batch.Add((LLamaToken)tokens[i], (LLamaPos)(_cached.Count + i), Sequence, logits: true);
-        Decode();
-        foreach (var t in tokens) _cached.Add(t);
+        Decode(tokens, logitsForAll: true);
     }
 
     /// <summary>Appends one token and computes the logits that follow it.</summary>
@@ -90,11 +104,32 @@ internal sealed class KvCacheSession : IDisposable
 
     /// <summary>
     /// Logits after the i-th token of the last decoded batch (default: its last token), only valid until the next decode.
+    /// A prefill batch has logits for its last token only.
     /// </summary>
     public ReadOnlySpan<float> Logits(int indexInLastBatch = -1)
     {
         var index = indexInLastBatch < 0 ? _lastBatchCount - 1 : indexInLastBatch;
         return _context.NativeHandle.GetLogitsIth(index)[..VocabularySize];
+    }
+
+    /// <summary>
+    /// The greedy token after the <paramref name="row"/>-th token of the last batch (default: its last). A batch of
+    /// several tokens runs other matrix kernels than a single token does (llama.cpp's CPU backend uses llamafile's sgemm
+    /// from two rows on), so its logits differ from a single-token step's in the last bits, and a near-tie can flip.
+    /// When the top two are within <paramref name="tieMargin"/>, the decision is made again the way decoding one token
+    /// at a time makes it: the cache is cut back to end just before that row's token, which is decoded alone. Afterwards
+    /// the cache ends with that row's token (any later tokens of the batch are gone).
+    /// </summary>
+    public (GreedyChoice Choice, bool Redecided) ChooseGreedy(int row, float tieMargin)
+    {
+        if (row < 0) row = _lastBatchCount - 1;
+        var choice = Greedy.Choose(Logits(row));
+        if (_lastBatchCount == 1 || choice.Gap >= tieMargin) return (choice, false);
+        var position = _lastBatchStart + row;
+        var token = _cached[position];
+        Truncate(position);
+        Append(token);
+        return (Greedy.Choose(Logits(0)), true);
     }
 
     /// <summary>Keeps the first <paramref name="length"/> cached tokens and drops the rest from the KV cache.</summary>
@@ -103,6 +138,7 @@ internal sealed class KvCacheSession : IDisposable
         if (length >= _cached.Count) return;
         _context.NativeHandle.MemorySequenceRemove(Sequence, (LLamaPos)length, (LLamaPos)(-1));
         _cached.RemoveRange(length, _cached.Count - length);
+        _lastBatchCount = Math.Min(_lastBatchCount, Math.Max(0, length - _lastBatchStart));
     }
 
     /// <summary>Forgets everything cached.</summary>
@@ -110,19 +146,29 @@ internal sealed class KvCacheSession : IDisposable
     {
         _context.NativeHandle.MemoryClear(data: false);
         _cached.Clear();
+        _lastBatchCount = 0;
     }
 
-    private void Decode()
+    private void Decode(ReadOnlySpan<int> tokens, bool logitsForAll)
     {
-        var result = _context.NativeHandle.Decode(_batch);
-        _lastBatchCount = _batch.TokenCount;
+        var start = _cached.Count;
+        var began = Stopwatch.GetTimestamp();
+        var result = _batch.Decode(_context.NativeHandle, tokens, start, logitsForAll);
+        LastDecodeTicks = Stopwatch.GetTimestamp() - began;
         if (result != DecodeResult.Ok)
         {
             // The cache may now hold part of the batch: start over rather than trust it.
             Clear();
             throw new InvalidOperationException($"llama.cpp decode failed: {result}.");
         }
+        foreach (var t in tokens) _cached.Add(t);
+        _lastBatchStart = start;
+        _lastBatchCount = tokens.Length;
     }
 
-    public void Dispose() => _context.Dispose();
+    public void Dispose()
+    {
+        _batch.Dispose();
+        _context.Dispose();
+    }
 }

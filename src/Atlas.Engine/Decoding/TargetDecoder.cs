@@ -1,7 +1,7 @@
 namespace Atlas.Engine.Decoding;
 
 /// <summary>The target model alone: one forward pass per token.</summary>
-internal sealed class TargetDecoder(KvCacheSession target, TokenSampler sampler) : ITokenDecoder
+internal sealed class TargetDecoder(KvCacheSession target, TokenSampler sampler, float tieMargin, List<TokenDecision>? decisions) : ITokenDecoder
 {
     private int _passes;
 
@@ -12,7 +12,7 @@ internal sealed class TargetDecoder(KvCacheSession target, TokenSampler sampler)
     public (int Reused, int Evaluated) Start(IReadOnlyList<int> prompt, CancellationToken cancellationToken)
     {
         var stats = target.Prefill(prompt, cancellationToken);
-        Pending = sampler.Next(target.Logits());
+        Pending = Next();
         return stats;
     }
 
@@ -21,7 +21,20 @@ internal sealed class TargetDecoder(KvCacheSession target, TokenSampler sampler)
         cancellationToken.ThrowIfCancellationRequested();
         target.Append(Pending);
         _passes++;
-        Pending = sampler.Next(target.Logits());
+        Pending = Next();
         return [];
+    }
+
+    /// <summary>
+    /// Greedy through the session's one rule for near-ties (the prompt's last token may come from a batch), so the
+    /// first token is the same whether the prompt was evaluated cold, in batches, or found whole in the cache.
+    /// </summary>
+    private int Next()
+    {
+        if (!sampler.IsGreedy) return sampler.Next(target.Logits());
+        var batch = target.LastBatchCount;
+        var (choice, redecided) = target.ChooseGreedy(-1, tieMargin);
+        decisions?.Add(new TokenDecision(choice, batch, redecided));
+        return choice.Token;
     }
 }

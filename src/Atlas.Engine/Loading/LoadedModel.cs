@@ -51,12 +51,16 @@ public sealed class LoadedModel : IDisposable
     /// Loads the model, refusing a missing or non-GGUF file with a one-line <see cref="ModelLoadException"/>
     /// before llama.cpp sees it.
     /// </summary>
-    public static async Task<LoadedModel> LoadAsync(EngineSettings settings, ILogger logger, IProgress<float>? progress = null, CancellationToken cancellationToken = default)
+    public static Task<LoadedModel> LoadAsync(EngineSettings settings, ILogger logger, IProgress<float>? progress = null, CancellationToken cancellationToken = default) =>
+        LoadAsync(settings, logger, progress, flashAttention: true, cancellationToken);
+
+    /// <param name="flashAttention">Off only for a context whose KV cache is f16 (quantized V needs flash attention).</param>
+    internal static async Task<LoadedModel> LoadAsync(EngineSettings settings, ILogger logger, IProgress<float>? progress, bool flashAttention, CancellationToken cancellationToken)
     {
         NativeRuntime.Install(logger);
         CheckFile(settings.ModelPath);
         LLamaWeights weights;
-        NativeRuntime.ResetObservations();
+        NativeRuntime.ResetProblem();
         try
         {
             weights = await LLamaWeights.LoadFromFileAsync(NativeParameters(settings), cancellationToken, progress).ConfigureAwait(false);
@@ -75,6 +79,8 @@ public sealed class LoadedModel : IDisposable
                 settings = settings with { ContextSize = weights.ContextSize };
             }
             var (parameters, plan) = ContextParameters(weights, settings, logger);
+            // A quantized V cache needs flash attention whatever was asked.
+            parameters.FlashAttention = flashAttention || plan.Effective != KvCacheType.F16;
             return new LoadedModel(settings, weights, parameters, plan);
         }
         catch
@@ -110,6 +116,30 @@ public sealed class LoadedModel : IDisposable
     /// <summary>The family's stop markers that exist in this vocabulary, as token ids.</summary>
     public IReadOnlySet<int> StopTokenIds => StopTokens;
 
+    private bool[]? _lineBreaks;
+
+    /// <summary>
+    /// Whether the token's text holds a line break: in single-line mode the answer ends there, so a draft has no reason
+    /// to propose past it. Read from the vocabulary once, on first use.
+    /// </summary>
+    internal bool HasLineBreak(int token)
+    {
+        var breaks = _lineBreaks ??= LineBreakTokens();
+        return (uint)token < (uint)breaks.Length && breaks[token];
+    }
+
+    private bool[] LineBreakTokens()
+    {
+        var breaks = new bool[VocabularySize];
+        Span<byte> bytes = stackalloc byte[256];
+        for (var id = 0; id < breaks.Length; id++)
+        {
+            var length = (int)Weights.NativeHandle.TokenToSpan((LLamaToken)id, bytes, 0, false);
+            breaks[id] = length <= bytes.Length && bytes[..length].Contains((byte)'\n');
+        }
+        return breaks;
+    }
+
     public void Dispose()
     {
         if (_ownsWeights) Weights.Dispose();
@@ -119,9 +149,10 @@ public sealed class LoadedModel : IDisposable
     /// A view of the same resident weights with other context settings (context size, KV type), for measuring
     /// contexts without loading the model again. The view does not own the weights.
     /// </summary>
-    internal static LoadedModel WithContextSettings(LoadedModel model, EngineSettings settings, ILogger logger)
+    internal static LoadedModel WithContextSettings(LoadedModel model, EngineSettings settings, ILogger logger, bool flashAttention = true)
     {
         var (parameters, plan) = ContextParameters(model.Weights, settings, logger);
+        parameters.FlashAttention = flashAttention;
         return new LoadedModel(settings, model.Weights, parameters, plan, ownsWeights: false);
     }
 

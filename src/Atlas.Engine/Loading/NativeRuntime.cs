@@ -46,6 +46,12 @@ internal static partial class NativeRuntime
         }
     }
 
+    /// <summary>Forgets the last problem only: a model load, which must not clear a context's KV size being read meanwhile.</summary>
+    public static void ResetProblem()
+    {
+        lock (Gate) LastProblem = null;
+    }
+
     private static void OnNativeLog(LLamaLogLevel level, string message)
     {
         lock (Gate)

@@ -10,6 +10,7 @@ internal static class BenchCommands
         var bench = new Command("bench", "Benchmarks that print figures.");
         bench.Subcommands.Add(EngineBench.Create());
         bench.Subcommands.Add(SpeculativeBench.Create());
+        bench.Subcommands.Add(DecodeBench.Create());
         bench.Subcommands.Add(FixesBench.Create());
         bench.Subcommands.Add(LspBench.Create());
         bench.Subcommands.Add(ContextBench.Create());

@@ -20,6 +20,14 @@ internal sealed class EngineOptions
 
     public Option<float> DraftPMin { get; } = new("--draft-p-min") { Description = "The draft stops proposing below this top probability.", DefaultValueFactory = _ => new EngineSettings { ModelPath = "" }.DraftMinProbability };
 
+    public Option<int> DraftThreads { get; } = new("--draft-threads") { Description = "CPU threads for the draft model.", DefaultValueFactory = _ => new EngineSettings { ModelPath = "" }.DraftThreads };
+
+    public Option<string> DraftKvCache { get; } = new("--draft-kv-cache") { Description = "The draft's KV cache type: f16 (without flash attention), q8_0 or q4_0.", DefaultValueFactory = _ => KvCachePlan.Name(new EngineSettings { ModelPath = "" }.DraftKvCache) };
+
+    public Option<bool> DraftCostCheck { get; } = new("--draft-cost-check") { Description = "Draft only as far as measured costs and acceptance say it pays (false: draft every pass).", DefaultValueFactory = _ => new EngineSettings { ModelPath = "" }.DraftCostCheck };
+
+    public Option<float> TieMargin { get; } = new("--tie-margin") { Description = "Greedy choices from a batch whose top two logits are closer than this are decided again from a single-token step.", DefaultValueFactory = _ => EngineSettings.DefaultTieMargin };
+
     /// <summary>A catalog name becomes the downloaded file's path; a name not yet pulled is a one-line error.</summary>
     private static string Resolve(string model)
     {
@@ -45,6 +53,10 @@ internal sealed class EngineOptions
         command.Options.Add(DraftPMin);
         command.Options.Add(DraftMin);
         command.Options.Add(DraftAdaptive);
+        command.Options.Add(DraftThreads);
+        command.Options.Add(DraftKvCache);
+        command.Options.Add(DraftCostCheck);
+        command.Options.Add(TieMargin);
     }
 
     public EngineSettings Read(ParseResult result) => new()
@@ -59,6 +71,10 @@ internal sealed class EngineOptions
         DraftMinProbability = result.GetValue(DraftPMin),
         DraftMin = result.GetValue(DraftMin),
         DraftAdaptive = result.GetValue(DraftAdaptive),
+        DraftThreads = result.GetValue(DraftThreads),
+        DraftKvCache = KvCachePlan.Parse(result.GetValue(DraftKvCache)!),
+        DraftCostCheck = result.GetValue(DraftCostCheck),
+        TieMargin = result.GetValue(TieMargin),
     };
 }
 

@@ -24,6 +24,10 @@ public sealed record AtlasSettings
     public int DraftMin { get; init; } = new EngineSettings { ModelPath = "" }.DraftMin;
     /// <summary>Adapt the draft length to how well the draft agrees (atlas.draftAdaptive).</summary>
     public bool DraftAdaptive { get; init; } = new EngineSettings { ModelPath = "" }.DraftAdaptive;
+    /// <summary>CPU threads for the draft model (atlas.draftThreads).</summary>
+    public int DraftThreads { get; init; } = new EngineSettings { ModelPath = "" }.DraftThreads;
+    /// <summary>Draft only where measured costs and acceptance say it pays (atlas.draftCostCheck).</summary>
+    public bool DraftCostCheck { get; init; } = new EngineSettings { ModelPath = "" }.DraftCostCheck;
     public int ContextSize { get; init; } = EngineSettings.DefaultContextSize;
     public string KvCacheType { get; init; } = "q8_0";
     public int MaxTokens { get; init; } = CompletionRequest.DefaultMaxTokens;
@@ -65,6 +69,8 @@ public sealed record AtlasSettings
                     "draftPMin" => settings with { DraftPMin = Probability(property.Value) },
                     "draftMin" => settings with { DraftMin = property.Value.GetInt32() is >= 0 and var n ? n : throw new ArgumentException("must not be negative") },
                     "draftAdaptive" => settings with { DraftAdaptive = property.Value.GetBoolean() },
+                    "draftThreads" => settings with { DraftThreads = Positive(property.Value) },
+                    "draftCostCheck" => settings with { DraftCostCheck = property.Value.GetBoolean() },
                     "kvCacheType" => settings with { KvCacheType = KvCachePlan.Name(KvCachePlan.Parse(property.Value.GetString() ?? "")) },
                     "maxTokens" => settings with { MaxTokens = Positive(property.Value) },
                     "timeBudgetMs" => settings with { TimeBudgetMs = Positive(property.Value) },
@@ -104,6 +110,8 @@ public sealed record AtlasSettings
         DraftMinProbability = DraftPMin,
         DraftMin = DraftMin,
         DraftAdaptive = DraftAdaptive,
+        DraftThreads = DraftThreads,
+        DraftCostCheck = DraftCostCheck,
         ContextSize = ContextSize,
         KvCache = KvCachePlan.Parse(KvCacheType),
         GpuLayers = GpuLayers,
