@@ -24,12 +24,16 @@ internal static class PeerBench
         var engine = new EngineOptions();
         var runs = new Option<int>("--runs") { DefaultValueFactory = _ => 5, Description = "Alternating runs per prompt set (medians are printed)." };
         var tokens = new Option<int>("--tokens") { DefaultValueFactory = _ => 32, Description = "Tokens to generate per request." };
-        var sets = new Option<string[]>("--sets") { DefaultValueFactory = _ => ["cold", "edit", "long"], Description = "Prompt sets to run: cold, edit, long.", AllowMultipleArgumentsPerToken = true };
+        var sets = new Option<string[]>("--sets") { DefaultValueFactory = _ => ["cold", "edit", "long", "cases", "case-edit"], Description = "Prompt sets to run: cold, edit, long; with --cases also cases (each case's prompt, cold) and case-edit (a one-character edit of it, warm).", AllowMultipleArgumentsPerToken = true };
+        var cases = new Option<string?>("--cases") { Description = "A JSON-lines file of completion cases (../shared/eval's format): real prompts for the sets cases and case-edit." };
+        var limit = new Option<int>("--limit") { DefaultValueFactory = _ => 10, Description = "Cases used from --cases (one request per case and side)." };
         var command = new Command("peer", "Atlas against node-llama-cpp on the same prompts: median latency and the ratio Atlas/peer.");
         engine.AddTo(command);
         command.Options.Add(runs);
         command.Options.Add(tokens);
         command.Options.Add(sets);
+        command.Options.Add(cases);
+        command.Options.Add(limit);
         command.SetAction((result, cancellationToken) => CommandErrors.Guard(async () =>
         {
             var settings = engine.Read(result) with { Threads = result.GetValue(engine.Threads) ?? Environment.ProcessorCount };
@@ -41,13 +45,14 @@ internal static class PeerBench
                 ContextSize = atlas.Info.ContextSize, KvCache = atlas.Info.KvCache,
                 DraftModelPath = atlas.Info.DraftModelName is null ? null : settings.DraftModelPath,
             }, cancellationToken);
-            await Run(atlas, peer, settings, result.GetValue(runs), result.GetValue(tokens), result.GetValue(sets)!, cancellationToken);
+            var real = result.GetValue(cases) is { } path ? Quality.QualityCases.Load(path).Take(result.GetValue(limit)).Select(c => c.Around()).ToList() : [];
+            await Run(atlas, peer, settings, result.GetValue(runs), result.GetValue(tokens), result.GetValue(sets)!, real, cancellationToken);
             return 0;
         }));
         return command;
     }
 
-    private static async Task Run(CompletionEngine atlas, Peer peer, EngineSettings settings, int runs, int tokens, string[] only, CancellationToken cancellationToken)
+    private static async Task Run(CompletionEngine atlas, Peer peer, EngineSettings settings, int runs, int tokens, string[] only, List<(string Prefix, string Suffix)> cases, CancellationToken cancellationToken)
     {
         var info = atlas.Info;
         Console.WriteLine($"model {info.ModelName} ({Path.GetFileName(info.ModelPath)}); FIM {info.Family} (peer infill: {(peer.Infill ? "yes" : "no, plain completion")}); context {info.ContextSize}, KV {KvCachePlan.Name(info.KvCache)}, {peer.Threads} threads, {tokens} tokens per request, greedy");
@@ -63,22 +68,26 @@ internal static class PeerBench
 
         var code = SampleCode.Lines(1200);
         var mid = code.Length / 3;
-        var set = new (string Key, string Name, Func<int, (string Prefix, string Suffix, bool Fresh, string? WarmPrefix)> Make)[]
+        var set = new (string Key, string Name, int Runs, Func<int, (string Prefix, string Suffix, bool Fresh, string? WarmPrefix)> Make)[]
         {
-            ("cold", "cold prompt", run => (Cut(code, mid + run * 7).Prefix[^Math.Min(6000, mid)..], Cut(code, mid).Suffix[..400], true, null)),
-            ("edit", "one-character edit", run => { var p = code[..(mid + run * 7)][^6000..]; return (p + "x", code[mid..][..400], false, p); }),
-            ("long", "long file", run => (code[..(code.Length * 2 / 3 + run * 7)][^Math.Min(24000, code.Length * 2 / 3)..], code[(code.Length * 2 / 3)..][..400], true, null)),
+            ("cold", "cold prompt", runs, run => (Cut(code, mid + run * 7).Prefix[^Math.Min(6000, mid)..], Cut(code, mid).Suffix[..400], true, null)),
+            ("edit", "one-character edit", runs, run => { var p = code[..(mid + run * 7)][^6000..]; return (p + "x", code[mid..][..400], false, p); }),
+            ("long", "long file", runs, run => (code[..(code.Length * 2 / 3 + run * 7)][^Math.Min(24000, code.Length * 2 / 3)..], code[(code.Length * 2 / 3)..][..400], true, null)),
+            // Real C# files around real cursors, each case once per side: cold, and as the last character before the
+            // cursor typed over a warm cache holding the prompt without it.
+            ("cases", $"{cases.Count} C# cases, cold", cases.Count, run => (cases[run].Prefix, cases[run].Suffix, true, null)),
+            ("case-edit", $"{cases.Count} C# cases, edit", cases.Count, run => (cases[run].Prefix, cases[run].Suffix, false, cases[run].Prefix.Length > 1 ? cases[run].Prefix[..^1] : null)),
         };
-        foreach (var (key, name, make) in set)
+        foreach (var (key, name, setRuns, make) in set)
         {
-            if (!only.Contains(key, StringComparer.OrdinalIgnoreCase)) continue;
+            if (!only.Contains(key, StringComparer.OrdinalIgnoreCase) || setRuns == 0) continue;
             var atlasMs = new List<double>();
             var peerMs = new List<double>();
             var atlasTokens = new List<double>();
             var peerTokens = new List<double>();
-            var identical = true;
+            var identical = 0;
             long atlasDrafted = 0, atlasAccepted = 0, peerDrafted = 0, peerAccepted = 0;
-            for (var run = 0; run < runs; run++)
+            for (var run = 0; run < setRuns; run++)
             {
                 var (prefix, suffix, fresh, warm) = make(run);
                 string? atlasText = null, peerText = null;
@@ -109,17 +118,17 @@ internal static class PeerBench
                     }
                 }
                 var same = Same(atlasText!, peerText!);
-                if (!same && identical)
+                if (!same && identical == run)
                     Console.Error.WriteLine($"{name}: Atlas wrote {JsonSerializer.Serialize(atlasText)}, the peer {JsonSerializer.Serialize(peerText)}");
-                identical &= same;
+                if (same) identical++;
             }
             var counts = $"{Stats.Median(atlasTokens):F0}/{Stats.Median(peerTokens):F0}";
             var accepted = $"{Percent(atlasAccepted, atlasDrafted)}/{Percent(peerAccepted, peerDrafted)}";
-            Console.WriteLine($"{name,-22} {Stats.Median(atlasMs),10:F1} {Stats.Median(peerMs),10:F1} {Stats.Median(atlasMs) / Stats.Median(peerMs),11:F2} {counts,11} {(identical ? "yes" : "no"),10}" + (drafting ? $" {accepted,13}" : ""));
+            Console.WriteLine($"{name,-22} {Stats.Median(atlasMs),10:F1} {Stats.Median(peerMs),10:F1} {Stats.Median(atlasMs) / Stats.Median(peerMs),11:F2} {counts,11} {$"{identical}/{setRuns}",10}" + (drafting ? $" {accepted,13}" : ""));
         }
         Console.WriteLine();
         Console.WriteLine("Latency is a whole request (prompt evaluation and generation) as each engine's caller sees it; below 1 Atlas is faster.");
-        Console.WriteLine("Tokens are the median generated by each (equal work when they match); identical: the same text every run.");
+        Console.WriteLine("Tokens are the median generated by each (equal work when they match); identical: runs whose texts were the same.");
         if (drafting)
             Console.WriteLine("Accepted: drafted tokens the target agreed with, over all runs (the peer counts its validated and refuted predictions).");
     }
