@@ -86,14 +86,14 @@ public sealed record EngineSettings
 
     /// <summary>
     /// Greedy decisions whose top two logits are closer than this, read from a batch of several tokens, are decided again
-    /// from a single-token step (default 0.1). llama.cpp computes a batch with other kernels than a single token, so its
+    /// from a single-token step (default 0.05). llama.cpp computes a batch with other kernels than a single token, so its
     /// logits differ in the last bits and a near-tie can flip; re-deciding makes speculative output the target alone's
     /// (see the README's identity figures for the differences measured).
     /// </summary>
     public float TieMargin { get; init; } = DefaultTieMargin;
 
     /// <summary>Default <see cref="TieMargin"/>.</summary>
-    public const float DefaultTieMargin = 0.1f;
+    public const float DefaultTieMargin = 0.05f;
 
     /// <summary>
     /// Adapt the draft length as the pair agrees: after a rejection the next draft is no longer than what was

@@ -183,9 +183,9 @@ internal static class SpeculativeBench
                 if (everyPass is not null) every.Add(results[2].Timings.TokensPerSecond);
                 if (d.Timings.Drafted > 0) acceptance.Add(d.Timings.AcceptanceRate);
                 perPass.Add(d.Timings.TokensPerTargetPass);
-                foreach (var other in results.Skip(1))
+                for (var w = 1; w < results.Length; w++)
                 {
-                    var parted = identity.Compare(engine.Model, a, other);
+                    var parted = identity.Compare(engine.Model, w == 1 ? "speculative" : "drafting every pass", a, results[w]);
                     if (parted is not null)
                     {
                         identical = false;
@@ -239,14 +239,17 @@ internal static class SpeculativeBench
         private readonly List<double> _gapShifts = [];
         private readonly List<double> _logitShifts = [];
         private readonly List<double> _laterShifts = [];
-        private int _decisions, _redecided, _comparisons;
+        private readonly Dictionary<string, (int Comparisons, int Divergences)> _byWay = [];
+        private int _decisions, _redecided;
 
-        public int Divergences { get; private set; }
+        public int Divergences => _byWay.Values.Sum(w => w.Divergences);
 
         /// <summary>Null when the tokens are the same; else where and how they parted.</summary>
-        public string? Compare(Atlas.Engine.Loading.LoadedModel model, Atlas.Engine.Completion alone, Atlas.Engine.Completion other)
+        public string? Compare(Atlas.Engine.Loading.LoadedModel model, string way, Atlas.Engine.Completion alone, Atlas.Engine.Completion other)
         {
-            _comparisons++;
+            var tally = _byWay.GetValueOrDefault(way);
+            tally.Comparisons++;
+            _byWay[way] = tally;
             var a = alone.Decisions ?? [];
             var b = other.Decisions ?? [];
             var common = Math.Min(alone.Tokens.Count, other.Tokens.Count);
@@ -270,7 +273,7 @@ internal static class SpeculativeBench
                 else _laterShifts.Add(Math.Abs(a[i].Choice.Gap - b[i].Choice.Gap));
             }
             if (first < 0) return null;
-            Divergences++;
+            _byWay[way] = (tally.Comparisons, tally.Divergences + 1);
             if (first >= a.Count || first >= b.Count) return $"outputs part at token {first} (one stopped: {alone.StopReason} against {other.StopReason})";
             var (x, y) = (a[first], b[first]);
             string Text(int token) => JsonSerializer.Serialize(model.Detokenize([token]));
@@ -280,12 +283,13 @@ internal static class SpeculativeBench
 
         public void Print(float tieMargin)
         {
-            Console.WriteLine($"identity: {_comparisons - Divergences} of {_comparisons} outputs identical to the target alone ({Divergences} diverged); " +
-                $"{_redecided} of {_decisions} agreed decisions were near-ties (gap < {tieMargin}) decided again from a single-token step");
+            foreach (var (way, (comparisons, divergences)) in _byWay)
+                Console.WriteLine($"identity, {way}: {comparisons - divergences} of {comparisons} outputs identical to the target alone ({divergences} diverged)");
+            Console.WriteLine($"{_redecided} of {_decisions} agreed decisions were near-ties (gap < {tieMargin}) decided again from a single-token step");
             if (_gapShifts.Count > 0)
-                Console.WriteLine($"batched against single-token logits, {_gapShifts.Count} decisions: top-two gap moved by median {Stats.Median(_gapShifts):E1}, at most {_gapShifts.Max():E1}; chosen logit by median {Stats.Median(_logitShifts):E1}, at most {_logitShifts.Max():E1}");
+                Console.WriteLine($"batched against single-token logits, {_gapShifts.Count} decisions: top-two gap moved by median {Stats.Median(_gapShifts):E1}, p99 {Stats.Percentile(_gapShifts, 99):E1}, at most {_gapShifts.Max():E1}; chosen logit by median {Stats.Median(_logitShifts):E1}, at most {_logitShifts.Max():E1}");
             if (_laterShifts.Count > 0)
-                Console.WriteLine($"single-token decisions after batched tokens (the cache's share), {_laterShifts.Count} decisions: top-two gap moved by median {Stats.Median(_laterShifts):E1}, at most {_laterShifts.Max():E1}");
+                Console.WriteLine($"single-token decisions after batched tokens (the cache's share), {_laterShifts.Count} decisions: top-two gap moved by median {Stats.Median(_laterShifts):E1}, p99 {Stats.Percentile(_laterShifts, 99):E1}, at most {_laterShifts.Max():E1}");
         }
     }
 }
