@@ -86,6 +86,12 @@ public sealed class RepositoryContext : IPromptSource
 
     private async Task<IReadOnlyList<ContextFile>> RepositoryPartAsync(TextDocument document, string path, string language, int offset, string window, int budget, CancellationToken cancellationToken)
     {
+        // No share for the repository: prompts from the file alone, and no work spent collecting what would not fit.
+        if (budget <= 0)
+        {
+            _logger.LogDebug("Context for {Path}:{Line}: 0 sections, 0 tokens (contextShare 0)", path, document.PositionAt(offset).Line);
+            return [];
+        }
         var line = document.PositionAt(offset).Line;
         var changes = Volatile.Read(ref _changesElsewhere);
         lock (_gate)

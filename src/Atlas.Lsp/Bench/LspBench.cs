@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Diagnostics;
-using System.IO.Pipelines;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -42,10 +41,8 @@ internal static class LspBench
     {
         using var logging = StderrLogging.Create(LogLevel.Warning);
         using var host = new ServerHost(logging);
-        var toServer = new Pipe();
-        var toClient = new Pipe();
-        var serving = host.RunAsync(toServer.Reader.AsStream(), toClient.Writer.AsStream(), cancellationToken);
-        var client = new PipeClient(toServer.Writer.AsStream(), toClient.Reader.AsStream());
+        await using var session = PipeSession.Start(host, cancellationToken);
+        var client = session.Client;
         Suggestion? last = null;
         host.Server.OnSuggestion = s => last = s;
 
@@ -112,9 +109,6 @@ internal static class LspBench
         Console.WriteLine($"direct engine call, same kind of edit                        p50 {Stats.Median(direct),7:F1} ms   p95 {Stats.Percentile(direct, 95),7:F1} ms");
         Console.WriteLine($"LSP / direct (p50)                                           {Stats.Median(lsp) / Stats.Median(direct),7:F3}");
 
-        await client.Request("shutdown", null);
-        await client.Notify("exit", null);
-        await serving;
     }
 
     private static object At(string uri, int line, int character) => new { textDocument = new { uri }, position = new { line, character } };
@@ -124,47 +118,5 @@ internal static class LspBench
         var offset = 0;
         for (var i = 0; i < line; i++) offset = text.IndexOf('\n', offset) + 1;
         return offset;
-    }
-
-    /// <summary>Just enough of an LSP client to drive the server over in-process pipes.</summary>
-    private sealed class PipeClient(Stream output, Stream input)
-    {
-        private int _id;
-
-        public async Task<JsonNode?> Request(string method, object? parameters)
-        {
-            var id = ++_id;
-            await Write(new { jsonrpc = "2.0", id, method, @params = parameters });
-            while (true)
-            {
-                var message = await Read();
-                if (message?["id"] is JsonValue v && v.TryGetValue<int>(out var got) && got == id && message["method"] is null) return message;
-            }
-        }
-
-        public Task Notify(string method, object? parameters) => Write(new { jsonrpc = "2.0", method, @params = parameters });
-
-        private async Task Write(object message)
-        {
-            var body = JsonSerializer.SerializeToUtf8Bytes(message);
-            await output.WriteAsync(Encoding.ASCII.GetBytes($"Content-Length: {body.Length}\r\n\r\n"));
-            await output.WriteAsync(body);
-            await output.FlushAsync();
-        }
-
-        private async Task<JsonNode?> Read()
-        {
-            var header = new StringBuilder();
-            var one = new byte[1];
-            while (!header.ToString().EndsWith("\r\n\r\n", StringComparison.Ordinal))
-            {
-                if (await input.ReadAsync(one) == 0) throw new EndOfStreamException();
-                header.Append((char)one[0]);
-            }
-            var length = int.Parse(header.ToString().Split(':')[1].Split('\r')[0].Trim());
-            var body = new byte[length];
-            await input.ReadExactlyAsync(body);
-            return JsonNode.Parse(body);
-        }
     }
 }
