@@ -92,6 +92,7 @@ public sealed class CompletionService(IPromptSource prompts, SuggestionCache cac
             FilePath = pieces.FilePath,
             RepositoryName = pieces.RepositoryName,
             CommentMarker = pieces.CommentMarker,
+            StartWords = pieces.StartWords,
             MaxTokens = options.MaxTokens,
             TimeBudget = options.TimeBudget,
             SingleLine = singleLine,

@@ -77,6 +77,7 @@ public sealed class RepositoryContext : IPromptSource
         var context = await RepositoryPartAsync(document, path, language, offset, prefix, budget.ContextTokens, cancellationToken);
         return new PromptPieces(prefix, suffix)
         {
+            StartWords = language == "csharp" ? await _csharp.StartWordsAsync(path, document.Text, offset, cancellationToken) : null,
             Context = context,
             FilePath = _index.Relative(path),
             RepositoryName = _index.Roots.FirstOrDefault() is { } root ? Path.GetFileName(root) : null,

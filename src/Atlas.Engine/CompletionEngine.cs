@@ -142,9 +142,15 @@ public sealed class CompletionEngine : IDisposable
         var prompt = BuildPrompt(request);
         var sampler = new TokenSampler(request.Temperature, request.Seed);
         // Drafting only ever matches a greedy target, so sampling decodes with the target alone.
-        ITokenDecoder decoder = request.UseDraft && sampler.IsGreedy && _draftSession is not null
-            ? new SpeculativeDecoder(_session, _draftSession, _model.Settings)
-            : new TargetDecoder(_session, sampler);
+        var drafting = request.UseDraft && sampler.IsGreedy && _draftSession is not null;
+        // Held to the words that can start the answer, the target decodes alone until the first word is decided; the
+        // draft joins in from there (its proposals could not follow the constraint).
+        var words = request.StartWords is { Words.Count: > 0 } start && sampler.IsGreedy
+            ? new StartWordChooser(_model.Pieces, start, _model.WordTokens, t => _model.IsStop((LLama.Native.LLamaToken)t))
+            : null;
+        ITokenDecoder decoder = drafting && words is null
+            ? new SpeculativeDecoder(_session, _draftSession!, _model.Settings)
+            : new TargetDecoder(_session, (ITokenChooser?)words ?? sampler);
         var clock = Stopwatch.StartNew();
         var (reused, evaluated) = decoder.Start(prompt.Tokens, cancellationToken);
         var promptMs = clock.Elapsed.TotalMilliseconds;
@@ -158,6 +164,14 @@ public sealed class CompletionEngine : IDisposable
             stop = output.Emit(decoder.Pending);
             if (stop is not null) break;
             if (decoder.Room <= 0) { stop = StopReason.ContextFull; break; }
+            if (words is { Free: true } && drafting)
+            {
+                // The first word is decided: speculate from here, starting from the prompt and what was emitted.
+                words = null;
+                decoder = new SpeculativeDecoder(_session, _draftSession!, _model.Settings);
+                decoder.Start([.. prompt.Tokens, .. output.Tokens], cancellationToken);
+                continue;
+            }
             foreach (var token in decoder.Advance(cancellationToken))
             {
                 // An accepted run may be long: cancellation is honoured between its tokens too.

@@ -61,6 +61,12 @@ public sealed record CompletionRequest
     /// <summary>Seeds sampling when <see cref="Temperature"/> is above 0, so a candidate can be reproduced.</summary>
     public int Seed { get; init; }
 
+    /// <summary>
+    /// The words the answer may begin with (null: any). Greedy requests are held to them until the first word is
+    /// decided; the draft model joins in after that.
+    /// </summary>
+    public StartWords? StartWords { get; init; }
+
     /// <summary>Let the draft model speculate when one is loaded (default). Off: the target decodes alone (benchmarks compare both).</summary>
     public bool UseDraft { get; init; } = true;
 }

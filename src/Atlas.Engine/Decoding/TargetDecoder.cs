@@ -1,7 +1,7 @@
 namespace Atlas.Engine.Decoding;
 
 /// <summary>The target model alone: one forward pass per token.</summary>
-internal sealed class TargetDecoder(KvCacheSession target, TokenSampler sampler) : ITokenDecoder
+internal sealed class TargetDecoder(KvCacheSession target, ITokenChooser sampler) : ITokenDecoder
 {
     private int _passes;
 
