@@ -68,6 +68,9 @@ public sealed class RepositoryContext : IPromptSource
 
     public ContextBudget Budget { get; set; } = new();
 
+    /// <summary>Forgets the kept repository part, as a change to another file would: the next request builds it anew.</summary>
+    public void Invalidate() => Interlocked.Increment(ref _changesElsewhere);
+
     public async Task<PromptPieces> BuildAsync(TextDocument document, int offset, CancellationToken cancellationToken)
     {
         var budget = Budget;

@@ -40,6 +40,8 @@ public sealed class RepositoryWorkspace
     {
         if (t.IsFaulted) { _logger.LogWarning("Indexing failed: {Message}", t.Exception?.GetBaseException().Message); return; }
         foreach (var file in Index.Files.Where(f => f.Language == "csharp")) CSharp.Update(file.Path, file.Text);
+        // A context built while the files were still on their way to Roslyn lacks them: build it again.
+        Prompts.Invalidate();
     }, TaskScheduler.Default);
 
     /// <summary>

@@ -297,11 +297,11 @@ public sealed partial class CSharpContext
         var results = new List<Declaration>();
         foreach (var (type, score) in found.OrderByDescending(p => p.Value))
         {
-            var inThisFile = type.DeclaringSyntaxReferences.Length > 0 && type.DeclaringSyntaxReferences.All(r => r.SyntaxTree.FilePath == path);
-            if (inThisFile) continue;
-            var source = type.DeclaringSyntaxReferences.FirstOrDefault()?.SyntaxTree.FilePath is { Length: > 0 } file
-                ? displayPath(file)
-                : type.ContainingAssembly?.Name ?? "metadata";
+            // The framework's types (the only metadata this view references) are what every code model knows already;
+            // an outline of Guid or CancellationToken costs hundreds of tokens that the repository's own types need.
+            if (type.DeclaringSyntaxReferences.Length == 0) continue;
+            if (type.DeclaringSyntaxReferences.All(r => r.SyntaxTree.FilePath == path)) continue;
+            var source = type.DeclaringSyntaxReferences[0].SyntaxTree.FilePath is { Length: > 0 } file ? displayPath(file) : "source";
             results.Add(new Declaration(type.ToDisplayString(TypeFormat), source, Stub(type, path), score));
         }
         return results;

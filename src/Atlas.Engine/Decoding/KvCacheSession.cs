@@ -23,14 +23,17 @@ internal sealed class KvCacheSession : IDisposable
 
     public KvCacheSession(LoadedModel model, ILogger logger)
     {
-        NativeRuntime.ResetObservations();
-        _context = model.Weights.CreateContext(model.Parameters, logger);
-        if (_context.NativeHandle.IsInvalid)
+        lock (NativeRuntime.Creation)
         {
-            _context.Dispose();
-            throw new ModelLoadException($"llama.cpp could not create a context for '{model.Settings.ModelPath}': {NativeRuntime.LastProblem ?? "no reason given"}.");
+            NativeRuntime.ResetObservations();
+            _context = model.Weights.CreateContext(model.Parameters, logger);
+            if (_context.NativeHandle.IsInvalid)
+            {
+                _context.Dispose();
+                throw new ModelLoadException($"llama.cpp could not create a context for '{model.Settings.ModelPath}': {NativeRuntime.LastProblem ?? "no reason given"}.");
+            }
+            KvCacheBytes = NativeRuntime.LastKvCacheBytes;
         }
-        KvCacheBytes = NativeRuntime.LastKvCacheBytes;
         _batchSize = (int)Math.Max(1, _context.BatchSize);
         VocabularySize = model.VocabularySize;
     }

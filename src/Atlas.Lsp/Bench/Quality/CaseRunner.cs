@@ -116,7 +116,7 @@ internal sealed class CaseRunner(CompletionEngine engine, ILoggerFactory logging
         {
             var path = PathOf(relative);
             if (!path.StartsWith(Root + Path.DirectorySeparatorChar, StringComparison.Ordinal))
-                throw new FormatException($"A case's file path leaves its repository: '{relative}'.");
+                throw new Cli.UserError($"A case's file path leaves its repository: '{relative}'.");
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
             File.WriteAllText(path, text);
         }

@@ -1,4 +1,5 @@
 using Atlas.Context.Workspace;
+using Atlas.Lsp.Cli;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -25,7 +26,7 @@ internal static class WorkspaceCases
     {
         var index = new WorkspaceIndex(logger);
         await index.IndexAsync([folder], cancellationToken);
-        var root = index.Roots.FirstOrDefault() ?? throw new DirectoryNotFoundException($"Workspace folder not found: '{folder}'.");
+        var root = index.Roots.FirstOrDefault() ?? throw new UserError($"Workspace folder not found: '{folder}'.");
         var files = index.Files
             .Select(f => new CaseFile(index.Relative(f.Path).Replace('\\', '/'), f.Text))
             .OrderBy(f => f.Path, StringComparer.Ordinal)
@@ -64,7 +65,7 @@ internal static class WorkspaceCases
             }
         }
         if (candidates.Values.All(c => c.Count == 0))
-            throw new InvalidOperationException($"No C# lines to make cases from in '{root}'.");
+            throw new UserError($"No C# lines to make cases from in '{root}'.");
 
         // An even share per kind, each drawn at random from every file's candidates, at most one case per line.
         var random = new Random(seed);
