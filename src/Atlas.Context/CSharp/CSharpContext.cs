@@ -138,6 +138,9 @@ public sealed partial class CSharpContext
     /// </summary>
     private async Task<Site?> SiteAsync(string path, string text, int offset, CancellationToken cancellationToken)
     {
+        // Binding the cursor binds its whole member, with nullable analysis: in a file too large to index (generated
+        // code, a 20 MB script of top-level statements) that is tens of seconds for context a model cannot use anyway.
+        if (text.Length > WorkspaceIndex.MaxFileBytes) return null;
         var document = Document(path, text);
         if (Speculate(path, text, offset, cancellationToken) is { } speculative) return speculative;
 
