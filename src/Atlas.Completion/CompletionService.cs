@@ -23,6 +23,12 @@ public sealed record Suggestion(string? Text, int Offset, bool FromCache, bool S
 {
     /// <summary>Characters after the cursor, on its line, that the suggestion replaces (see <see cref="SuggestionCleaner.ReplacedLength"/>).</summary>
     public int ReplacedLength { get; init; }
+
+    /// <summary>What the model wrote, before any post-processing (null when answered from the cache).</summary>
+    public string? ModelText { get; init; }
+
+    /// <summary>What the cleaner made of it, before the language's check (benchmarks measure each stage's effect).</summary>
+    public string? CleanedText { get; init; }
 }
 
 /// <summary>
@@ -86,6 +92,7 @@ public sealed class CompletionService(IPromptSource prompts, SuggestionCache cac
             FilePath = pieces.FilePath,
             RepositoryName = pieces.RepositoryName,
             CommentMarker = pieces.CommentMarker,
+            StartWords = pieces.StartWords,
             MaxTokens = options.MaxTokens,
             TimeBudget = options.TimeBudget,
             SingleLine = singleLine,
@@ -95,6 +102,7 @@ public sealed class CompletionService(IPromptSource prompts, SuggestionCache cac
         var completion = await engine.CompleteAsync(request, cancellationToken);
         var engineMs = engineClock.Elapsed.TotalMilliseconds;
         var text = SuggestionCleaner.Clean(completion.Text, after, pieces.Suffix);
+        var cleaned = text;
         var replaced = text is null ? 0 : SuggestionCleaner.ReplacedLength(text, after);
         if (text is not null && Check is not null)
         {
@@ -105,7 +113,12 @@ public sealed class CompletionService(IPromptSource prompts, SuggestionCache cac
         }
         if (text is not null) cache.Remember(document, offset, text);
         logger.LogDebug("Completion at {Uri}:{Position}: {Chars} chars ({Stop}) {Timings}", document.Uri, position, text?.Length ?? 0, completion.StopReason, completion.Timings);
-        return new Suggestion(text, offset, false, singleLine, completion.Timings, clock.Elapsed.TotalMilliseconds, engineMs) { ReplacedLength = replaced };
+        return new Suggestion(text, offset, false, singleLine, completion.Timings, clock.Elapsed.TotalMilliseconds, engineMs)
+        {
+            ReplacedLength = replaced,
+            ModelText = completion.Text,
+            CleanedText = cleaned,
+        };
     }
 
     private static string FirstLine(string text) => text.IndexOf('\n') is var i and >= 0 ? text[..i] : text;

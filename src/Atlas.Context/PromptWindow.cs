@@ -13,6 +13,9 @@ public sealed record PromptPieces(string Prefix, string Suffix)
     public string? FilePath { get; init; }
     public string? RepositoryName { get; init; }
     public string CommentMarker { get; init; } = "//";
+
+    /// <summary>The words the completion may begin with, where the language knows them (null: any).</summary>
+    public StartWords? StartWords { get; init; }
 }
 
 /// <summary>

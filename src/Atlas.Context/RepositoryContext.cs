@@ -68,6 +68,9 @@ public sealed class RepositoryContext : IPromptSource
 
     public ContextBudget Budget { get; set; } = new();
 
+    /// <summary>Forgets the kept repository part, as a change to another file would: the next request builds it anew.</summary>
+    public void Invalidate() => Interlocked.Increment(ref _changesElsewhere);
+
     public async Task<PromptPieces> BuildAsync(TextDocument document, int offset, CancellationToken cancellationToken)
     {
         var budget = Budget;
@@ -77,6 +80,7 @@ public sealed class RepositoryContext : IPromptSource
         var context = await RepositoryPartAsync(document, path, language, offset, prefix, budget.ContextTokens, cancellationToken);
         return new PromptPieces(prefix, suffix)
         {
+            StartWords = language == "csharp" ? await _csharp.StartWordsAsync(path, document.Text, offset, cancellationToken) : null,
             Context = context,
             FilePath = _index.Relative(path),
             RepositoryName = _index.Roots.FirstOrDefault() is { } root ? Path.GetFileName(root) : null,
@@ -86,6 +90,12 @@ public sealed class RepositoryContext : IPromptSource
 
     private async Task<IReadOnlyList<ContextFile>> RepositoryPartAsync(TextDocument document, string path, string language, int offset, string window, int budget, CancellationToken cancellationToken)
     {
+        // No share for the repository: prompts from the file alone, and no work spent collecting what would not fit.
+        if (budget <= 0)
+        {
+            _logger.LogDebug("Context for {Path}:{Line}: 0 sections, 0 tokens (contextShare 0)", path, document.PositionAt(offset).Line);
+            return [];
+        }
         var line = document.PositionAt(offset).Line;
         var changes = Volatile.Read(ref _changesElsewhere);
         lock (_gate)

@@ -36,11 +36,19 @@ public sealed class RepositoryWorkspace
     public RepositoryContext Prompts { get; }
 
     /// <summary>Indexes the folders in the background; C# files join the Roslyn view as they are found.</summary>
-    public Task IndexAsync(IEnumerable<string> folders) => Index.IndexAsync(folders).ContinueWith(t =>
+    public Task IndexAsync(IEnumerable<string> folders) => Indexed = Index.IndexAsync(folders).ContinueWith(t =>
     {
         if (t.IsFaulted) { _logger.LogWarning("Indexing failed: {Message}", t.Exception?.GetBaseException().Message); return; }
         foreach (var file in Index.Files.Where(f => f.Language == "csharp")) CSharp.Update(file.Path, file.Text);
+        // A context built while the files were still on their way to Roslyn lacks them: build it again.
+        Prompts.Invalidate();
     }, TaskScheduler.Default);
+
+    /// <summary>
+    /// Completes when the last <see cref="IndexAsync"/> has indexed its folders and handed the C# files to Roslyn
+    /// (completions never wait for it; benchmarks that must compare like with like do).
+    /// </summary>
+    public Task Indexed { get; private set; } = Task.CompletedTask;
 
     public void Opened(TextDocument document) => Index.Update(document);
 

@@ -6,7 +6,7 @@ public static class SourceLanguage
     /// <summary>The language's name as LSP spells it (csharp, python, typescript…), from the id or the file name.</summary>
     public static string Of(string pathOrUri, string? languageId = null)
     {
-        if (!string.IsNullOrWhiteSpace(languageId) && languageId != "plaintext") return languageId.ToLowerInvariant();
+        if (!string.IsNullOrWhiteSpace(languageId) && languageId != "plaintext") return FromLanguageId(languageId.ToLowerInvariant());
         return Path.GetExtension(pathOrUri).ToLowerInvariant() switch
         {
             ".cs" => "csharp",
@@ -27,6 +27,17 @@ public static class SourceLanguage
             _ => "plaintext",
         };
     }
+
+    /// <summary>
+    /// Neovim (and Vim's LSP clients) send the buffer's filetype as the language id unless configured otherwise, and
+    /// some filetypes are not LSP's spelling: without this, a C# buffer in Neovim ("cs") got no Roslyn context at all.
+    /// </summary>
+    private static string FromLanguageId(string languageId) => languageId switch
+    {
+        "cs" => "csharp",
+        "sh" or "bash" or "zsh" => "shellscript",
+        _ => languageId,
+    };
 
     /// <summary>The line-comment marker: how notes and context sections are written into a prompt for this language.</summary>
     public static string LineComment(string language) => language switch

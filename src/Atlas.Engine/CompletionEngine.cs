@@ -168,12 +168,20 @@ public sealed class CompletionEngine : IDisposable
         var prompt = BuildPrompt(request);
         var sampler = new TokenSampler(request.Temperature, request.Seed);
         var decisions = request.RecordDecisions ? new List<TokenDecision>() : null;
-        // Drafting only ever matches a greedy target, so sampling decodes with the target alone.
-        // While the pair cannot win, the planner keeps the draft out of most requests altogether.
-        var speculating = request.UseDraft && sampler.IsGreedy && _draftSession is not null && (_planner?.TakesRequest(_model.Settings.DraftMax) ?? true);
-        ITokenDecoder decoder = speculating
-            ? new SpeculativeDecoder(_session, _draftSession!, _planner, _model, request.SingleLine, request.MaxTokens, decisions)
-            : new TargetDecoder(_session, sampler, _model.Settings.TieMargin, decisions);
+        // Drafting only ever matches a greedy target, so sampling decodes with the target alone; while the pair cannot
+        // win, the planner keeps the draft out of most requests altogether.
+        var drafting = request.UseDraft && sampler.IsGreedy && _draftSession is not null && (_planner?.TakesRequest(_model.Settings.DraftMax) ?? true);
+        // Held to the words that can start the answer, the target decodes alone until the first word is decided; the
+        // draft joins in from there (its proposals could not follow the constraint).
+        var words = request.StartWords is { Words.Count: > 0 } start && sampler.IsGreedy
+            ? new StartWordChooser(_model.Pieces, start, _model.WordTokens, t => _model.IsStop((LLama.Native.LLamaToken)t))
+            : null;
+        ITokenDecoder Speculative(int produced) =>
+            new SpeculativeDecoder(_session, _draftSession!, _planner, _model, request.SingleLine, request.MaxTokens - produced, decisions);
+        ITokenDecoder decoder = drafting && words is null
+            ? Speculative(0)
+            : new TargetDecoder(_session, (ITokenChooser?)words ?? sampler, _model.Settings.TieMargin, decisions);
+        (int Drafted, int Accepted, int TargetPasses) before = (0, 0, 0);
         var clock = Stopwatch.StartNew();
         var (reused, evaluated) = decoder.Start(prompt.Tokens, cancellationToken);
         var promptMs = clock.Elapsed.TotalMilliseconds;
@@ -187,6 +195,15 @@ public sealed class CompletionEngine : IDisposable
             stop = output.Emit(decoder.Pending);
             if (stop is not null) break;
             if (decoder.Room <= 0) { stop = StopReason.ContextFull; break; }
+            if (words is { Free: true } && drafting)
+            {
+                // The first word is decided: speculate from here, starting from the prompt and what was emitted.
+                words = null;
+                before = decoder.Statistics;
+                decoder = Speculative(output.Tokens.Count);
+                decoder.Start([.. prompt.Tokens, .. output.Tokens], cancellationToken);
+                continue;
+            }
             foreach (var token in decoder.Advance(cancellationToken))
             {
                 // An accepted run may be long: cancellation is honoured between its tokens too.
@@ -197,6 +214,7 @@ public sealed class CompletionEngine : IDisposable
         }
 
         var (drafted, accepted, passes) = decoder.Statistics;
+        passes += before.TargetPasses;
         var timings = new CompletionTimings
         {
             TokensReused = reused,

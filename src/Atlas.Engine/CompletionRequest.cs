@@ -67,6 +67,12 @@ public sealed record CompletionRequest
     /// </summary>
     public bool RecordDecisions { get; init; }
 
+    /// <summary>
+    /// The words the answer may begin with (null: any). Greedy requests are held to them until the first word is
+    /// decided; the draft model joins in after that.
+    /// </summary>
+    public StartWords? StartWords { get; init; }
+
     /// <summary>Let the draft model speculate when one is loaded (default). Off: the target decodes alone (benchmarks compare both).</summary>
     public bool UseDraft { get; init; } = true;
 }

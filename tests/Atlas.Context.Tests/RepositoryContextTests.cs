@@ -29,6 +29,19 @@ public sealed class RepositoryContextTests(ContextFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public async Task A_csharp_document_opened_with_neovims_language_id_gets_the_same_context()
+    {
+        var workspace = await fixture.Workspace("csharp");
+        var (opened, offset) = ContextFixture.OpenAt("csharp", "Shop.App/CheckoutService.cs", "var customer = _repo.");
+        // Neovim sends its filetype as the language id: "cs", not LSP's "csharp".
+        var document = new Atlas.Documents.TextDocument(opened.Uri, "cs", 1, opened.Text);
+        workspace.Opened(document);
+
+        var pieces = await workspace.Prompts.BuildAsync(document, offset, CancellationToken.None);
+        Assert.Contains("Customer? FindById(int id);", All(pieces));
+    }
+
+    [Fact]
     public async Task A_base_classs_abstract_members_are_in_the_prompt_even_though_the_file_does_not_compile()
     {
         var workspace = await fixture.Workspace("csharp");

@@ -7,7 +7,7 @@ namespace Atlas.Lsp.Tests;
 /// <summary>The commands people run: complete prints a completion and its timings; bad input is one clear line.</summary>
 public sealed class CliTests
 {
-    private static Task<(int Code, string Out, string Err)> Run(params string[] args) => Run(new Dictionary<string, string>(), args);
+    internal static Task<(int Code, string Out, string Err)> Run(params string[] args) => Run(new Dictionary<string, string>(), args);
 
     private static async Task<(int Code, string Out, string Err)> Run(Dictionary<string, string> environment, params string[] args)
     {

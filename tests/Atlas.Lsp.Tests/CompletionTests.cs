@@ -262,6 +262,7 @@ public sealed partial class CompletionTests
     [Theory]
     [InlineData(null)]
     [InlineData(0.005)]
+    [InlineData(0.0)]
     public async Task Completions_carry_repository_context_from_the_indexed_workspace_within_its_share(double? contextShare)
     {
         var repository = Samples.Repository("csharp");
@@ -284,8 +285,9 @@ public sealed partial class CompletionTests
         }
         else
         {
-            // The tiny model's context is 4,096 tokens; less 16 for the answer, a 0.5% share is 20 tokens.
+            // The tiny model's context is 4,096 tokens; less 16 for the answer, a 0.5% share is 20 tokens; 0 is none.
             Assert.InRange(tokens, 0, (int)((4096 - 16) * contextShare.Value));
+            if (contextShare == 0) Assert.Equal(0, sections);
         }
     }
 

@@ -32,6 +32,13 @@ public sealed class SettingsTests
 
         var (_, negative) = Read("""{ "suffixShare": -0.1 }""");
         Assert.Contains(negative, p => p.StartsWith("atlas.suffixShare:"));
+
+        // No repository context (file-only prompts) is a setting; no code before the cursor is not.
+        var (fileOnly, none) = Read("""{ "contextShare": 0 }""");
+        Assert.Empty(none);
+        Assert.Equal(0, fileOnly.Budget.ContextTokens);
+        var (_, noPrefix) = Read("""{ "prefixShare": 0 }""");
+        Assert.Contains(noPrefix, p => p.StartsWith("atlas.prefixShare:"));
     }
 
     [Fact]

@@ -11,6 +11,14 @@ public static class SharedModels
     /// <summary>Llama-2 SentencePiece tokenizer, random weights, head size 4: the default tokenizer donor.</summary>
     public const string TinyLlama = "llama-2-tiny-random.gguf";
 
+    /// <summary>
+    /// A real, trained C# model (Qwen2.5-Coder's FIM and repository tokens, 2,048-token context) and its draft: for
+    /// tests that need real C# suggestions. They may be replaced by better-trained files under the same names, so
+    /// tests assert properties of a suggestion, never its exact text.
+    /// </summary>
+    public const string CSharpTarget = "atlas-csharp-target.gguf";
+    public const string CSharpDraft = "atlas-csharp-draft.gguf";
+
     /// <summary>The full path of shared/models/<paramref name="fileName"/>; throws FileNotFoundException saying where it looked.</summary>
     public static string Find(string fileName)
     {

@@ -18,6 +18,12 @@ namespace Atlas.Context.CSharp;
 /// </summary>
 public sealed partial class CSharpContext
 {
+    /// <summary>How relevant a type is that the member around the cursor names (below its locals and parameters).</summary>
+    private const int UsedInMember = 78;
+
+    /// <summary>How relevant a repository type is that only the rest of the file names.</summary>
+    private const int UsedInFile = 50;
+
     /// <summary>Members shown per type: enough to call into it, not a dump of the BCL.</summary>
     public const int MembersPerType = 24;
 
@@ -55,7 +61,22 @@ public sealed partial class CSharpContext
             compilationOptions: new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable),
             parseOptions: new CSharpParseOptions(LanguageVersion.Latest),
             metadataReferences: FrameworkReferences.All));
+        _solution = _solution.AddDocument(DocumentId.CreateNewId(_project), "ImplicitUsings.g.cs", SourceText.From(ImplicitUsings));
     }
+
+    /// <summary>
+    /// The global usings an SDK-style project gets from &lt;ImplicitUsings&gt; (the default in new projects): without
+    /// them, code that relies on them binds List&lt;T&gt;, Task or CancellationToken to nothing.
+    /// </summary>
+    private const string ImplicitUsings = """
+        global using System;
+        global using System.Collections.Generic;
+        global using System.IO;
+        global using System.Linq;
+        global using System.Net.Http;
+        global using System.Threading;
+        global using System.Threading.Tasks;
+        """;
 
     /// <summary>Adds or replaces a file; other files' syntax trees are reused, so an edit costs one reparse.</summary>
     public void Update(string path, string text)
@@ -108,13 +129,23 @@ public sealed partial class CSharpContext
     }
 
     /// <summary>The declarations the code at <paramref name="offset"/> uses and that live outside this file, best first.</summary>
-    public async Task<IReadOnlyList<Declaration>> CollectAsync(string path, string text, int offset, Func<string, string> displayPath, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<Declaration>> CollectAsync(string path, string text, int offset, Func<string, string> displayPath, CancellationToken cancellationToken) =>
+        await SiteAsync(path, text, offset, cancellationToken).ConfigureAwait(false) is { } site ? Collect(site, path, displayPath, cancellationToken) : [];
+
+    /// <summary>
+    /// The cursor, bound: speculatively against the file's anchor while the edits stay inside one method body, else
+    /// by a full bind that becomes the new anchor. Null when Roslyn has no semantic model for the file.
+    /// </summary>
+    private async Task<Site?> SiteAsync(string path, string text, int offset, CancellationToken cancellationToken)
     {
+        // Binding the cursor binds its whole member, with nullable analysis: in a file too large to index (generated
+        // code, a 20 MB script of top-level statements) that is tens of seconds for context a model cannot use anyway.
+        if (text.Length > WorkspaceIndex.MaxFileBytes) return null;
         var document = Document(path, text);
-        if (Speculate(path, text, offset, cancellationToken) is { } speculative) return Collect(speculative, path, displayPath, cancellationToken);
+        if (Speculate(path, text, offset, cancellationToken) is { } speculative) return speculative;
 
         var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
-        if (model is null) return [];
+        if (model is null) return null;
         var root = await model.SyntaxTree.GetRootAsync(cancellationToken).ConfigureAwait(false);
         lock (_gate)
         {
@@ -124,8 +155,8 @@ public sealed partial class CSharpContext
         offset = Math.Clamp(offset, 0, root.FullSpan.End);
         var token = root.FindToken(Math.Max(0, offset - 1));
         var member = token.Parent?.AncestorsAndSelf().FirstOrDefault(n => n is AccessorDeclarationSyntax or MemberDeclarationSyntax and not BaseTypeDeclarationSyntax);
-        return Collect(new Site(model, token, offset, member,
-            member is null ? null : model.GetDeclaredSymbol(member, cancellationToken) as IMethodSymbol, TypeAround(model, token.Parent, cancellationToken)), path, displayPath, cancellationToken);
+        return new Site(model, token, offset, member,
+            member is null ? null : model.GetDeclaredSymbol(member, cancellationToken) as IMethodSymbol, TypeAround(model, token.Parent, cancellationToken));
     }
 
     /// <summary>
@@ -220,8 +251,27 @@ public sealed partial class CSharpContext
             };
             switch (declared)
             {
+                // A `var` whose initializer is still being typed binds to an error type; what it creates does not.
+                case ILocalSymbol { Type: IErrorTypeSymbol } when node is VariableDeclaratorSyntax { Initializer.Value: var value }:
+                    Consider(model.GetTypeInfo(value, cancellationToken).Type, 80);
+                    break;
                 case ILocalSymbol local: Consider(local.Type, 80); break;
                 case IParameterSymbol lambdaParameter: Consider(lambdaParameter.Type, 80); break;
+            }
+        }
+
+        // Every name the member around the cursor uses: the types it names, the types of what it reads and calls.
+        foreach (var name in scope?.DescendantNodes().OfType<SimpleNameSyntax>() ?? [])
+        {
+            var info = model.GetSymbolInfo(name, cancellationToken);
+            switch (info.Symbol ?? info.CandidateSymbols.FirstOrDefault())
+            {
+                case INamedTypeSymbol type: Consider(type, UsedInMember); break;
+                case IMethodSymbol method: Consider(method.ReturnType, UsedInMember); break;
+                case IFieldSymbol field: Consider(field.Type, UsedInMember); break;
+                case IPropertySymbol property: Consider(property.Type, UsedInMember); break;
+                case ILocalSymbol local: Consider(local.Type, UsedInMember); break;
+                case IParameterSymbol parameter: Consider(parameter.Type, UsedInMember); break;
             }
         }
 
@@ -239,14 +289,22 @@ public sealed partial class CSharpContext
             if (enclosing.DeclaringSyntaxReferences.Any(r => r.SyntaxTree.FilePath != path)) found[enclosing] = 60;
         }
 
+        // The repository's types the rest of the file names: what the file as a whole is about.
+        if (token.SyntaxTree?.GetRoot(cancellationToken) is { } root)
+        {
+            foreach (var word in root.DescendantTokens().Where(t => t.IsKind(SyntaxKind.IdentifierToken)).Select(t => t.ValueText).Distinct(StringComparer.Ordinal))
+                foreach (var type in model.Compilation.GetSymbolsWithName(word, SymbolFilter.Type, cancellationToken).OfType<INamedTypeSymbol>())
+                    if (!found.ContainsKey(type)) found[type] = UsedInFile;
+        }
+
         var results = new List<Declaration>();
         foreach (var (type, score) in found.OrderByDescending(p => p.Value))
         {
-            var inThisFile = type.DeclaringSyntaxReferences.Length > 0 && type.DeclaringSyntaxReferences.All(r => r.SyntaxTree.FilePath == path);
-            if (inThisFile) continue;
-            var source = type.DeclaringSyntaxReferences.FirstOrDefault()?.SyntaxTree.FilePath is { Length: > 0 } file
-                ? displayPath(file)
-                : type.ContainingAssembly?.Name ?? "metadata";
+            // The framework's types (the only metadata this view references) are what every code model knows already;
+            // an outline of Guid or CancellationToken costs hundreds of tokens that the repository's own types need.
+            if (type.DeclaringSyntaxReferences.Length == 0) continue;
+            if (type.DeclaringSyntaxReferences.All(r => r.SyntaxTree.FilePath == path)) continue;
+            var source = type.DeclaringSyntaxReferences[0].SyntaxTree.FilePath is { Length: > 0 } file ? displayPath(file) : "source";
             results.Add(new Declaration(type.ToDisplayString(TypeFormat), source, Stub(type, path), score));
         }
         return results;

@@ -15,7 +15,6 @@ namespace Atlas.Engine.Decoding;
 internal sealed class KvCacheSession : IDisposable
 {
     private static readonly LLamaSeqId Sequence = (LLamaSeqId)0;
-    private static readonly Lock Creation = new();
 
     private readonly LLamaContext _context;
     private readonly NativeBatch _batch;
@@ -28,18 +27,16 @@ internal sealed class KvCacheSession : IDisposable
     {
         // What llama.cpp logs while creating this context is read back from process-wide observations, so contexts are
         // created one at a time (engines load in parallel in tests, and a target loads its draft's context too).
-        string? problem;
-        lock (Creation)
+        lock (NativeRuntime.Creation)
         {
             NativeRuntime.ResetObservations();
             _context = model.Weights.CreateContext(model.Parameters, logger);
+            if (_context.NativeHandle.IsInvalid)
+            {
+                _context.Dispose();
+                throw new ModelLoadException($"llama.cpp could not create a context for '{model.Settings.ModelPath}': {NativeRuntime.LastProblem ?? "no reason given"}.");
+            }
             KvCacheBytes = NativeRuntime.LastKvCacheBytes;
-            problem = NativeRuntime.LastProblem;
-        }
-        if (_context.NativeHandle.IsInvalid)
-        {
-            _context.Dispose();
-            throw new ModelLoadException($"llama.cpp could not create a context for '{model.Settings.ModelPath}': {problem ?? "no reason given"}.");
         }
         _batchSize = (int)Math.Max(1, _context.BatchSize);
         _batch = new NativeBatch(_batchSize);

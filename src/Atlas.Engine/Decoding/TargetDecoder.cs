@@ -1,7 +1,7 @@
 namespace Atlas.Engine.Decoding;
 
 /// <summary>The target model alone: one forward pass per token.</summary>
-internal sealed class TargetDecoder(KvCacheSession target, TokenSampler sampler, float tieMargin, List<TokenDecision>? decisions) : ITokenDecoder
+internal sealed class TargetDecoder(KvCacheSession target, ITokenChooser chooser, float tieMargin, List<TokenDecision>? decisions) : ITokenDecoder
 {
     private int _passes;
 
@@ -27,11 +27,12 @@ internal sealed class TargetDecoder(KvCacheSession target, TokenSampler sampler,
 
     /// <summary>
     /// Greedy through the session's one rule for near-ties (the prompt's last token may come from a batch), so the
-    /// first token is the same whether the prompt was evaluated cold, in batches, or found whole in the cache.
+    /// first token is the same whether the prompt was evaluated cold, in batches, or found whole in the cache. A
+    /// sampler that is not plain greedy (temperature, the start words) chooses from the logits itself.
     /// </summary>
     private int Next()
     {
-        if (!sampler.IsGreedy) return sampler.Next(target.Logits());
+        if (chooser is not TokenSampler { IsGreedy: true }) return chooser.Next(target.Logits());
         var batch = target.LastBatchCount;
         var (choice, redecided) = target.ChooseGreedy(-1, tieMargin);
         decisions?.Add(new TokenDecision(choice, batch, redecided));

@@ -8,7 +8,7 @@ namespace Atlas.Engine.Decoding;
 /// speculative decoding can match them exactly; seeded top-k sampling at a temperature when a caller wants
 /// several different candidates (the fix-this action tries more than one rewrite).
 /// </summary>
-internal sealed class TokenSampler
+internal sealed class TokenSampler : ITokenChooser
 {
     /// <summary>How many of the most likely tokens sampling chooses among.</summary>
     public const int TopK = 40;

@@ -98,6 +98,47 @@ public sealed class LoadedModel : IDisposable
     public string Detokenize(IReadOnlyList<int> tokens) =>
         Prompting.TokenText.Decode(this, tokens.Select(t => (LLamaToken)t).ToArray());
 
+    /// <summary>
+    /// Each token's text (null for control tokens and for pieces of a multi-byte character): what constrained
+    /// decoding matches words against. Made once, on first use.
+    /// </summary>
+    internal IReadOnlyList<string?> Pieces => LazyInitializer.EnsureInitialized(ref _pieces, () =>
+    {
+        var strict = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+        var pieces = new string?[VocabularySize];
+        Span<byte> buffer = stackalloc byte[256];
+        for (var id = 0; id < pieces.Length; id++)
+        {
+            var length = Weights.NativeHandle.TokenToSpan((LLamaToken)id, buffer, 0, false);
+            if (length is <= 0 or > 256) continue;
+            try
+            {
+                pieces[id] = strict.GetString(buffer[..(int)length]);
+            }
+            catch (DecoderFallbackException)
+            {
+                // Part of a multi-byte character: no word starts or continues with it alone.
+            }
+        }
+        return pieces;
+    });
+
+    private string?[]? _pieces;
+
+    /// <summary>
+    /// A word's tokens as the tokenizer writes it on its own (how a completion that starts with it is tokenized),
+    /// remembered: the same names come back at every keystroke.
+    /// </summary>
+    internal int[] WordTokens(string word)
+    {
+        if (_words.TryGetValue(word, out var tokens)) return tokens;
+        if (_words.Count > MostWordsRemembered) _words.Clear();
+        return _words[word] = Array.ConvertAll(Tokenize(word), t => (int)t);
+    }
+
+    private const int MostWordsRemembered = 200_000;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int[]> _words = new(StringComparer.Ordinal);
+
     /// <summary>Counts the tokens of a text with the model's own tokenizer (what budgets are measured in).</summary>
     public int CountTokens(string text) => Tokenize(text).Length;
 

@@ -25,15 +25,21 @@ internal static partial class NativeRuntime
     /// <summary>The last warning or error llama.cpp printed: the reason behind a refused load or context.</summary>
     public static string? LastProblem { get; private set; }
 
+    /// <summary>
+    /// Held while the callback is installed (a second caller must not load the library before it is, or the install
+    /// fails), and while a context is created and its reports read (so two creations do not mix their figures).
+    /// </summary>
+    public static readonly Lock Creation = new();
+
     public static void Install(ILogger logger)
     {
-        lock (Gate)
+        lock (Gate) _logger = logger;
+        lock (Creation)
         {
-            _logger = logger;
             if (_installed) return;
+            NativeLibraryConfig.All.WithLogCallback(OnNativeLog);
             _installed = true;
         }
-        NativeLibraryConfig.All.WithLogCallback(OnNativeLog);
     }
 
     /// <summary>Forgets what the previous load or context creation reported.</summary>

@@ -15,6 +15,7 @@ internal static class BenchCommands
         bench.Subcommands.Add(LspBench.Create());
         bench.Subcommands.Add(ContextBench.Create());
         bench.Subcommands.Add(PeerBench.Create());
+        bench.Subcommands.Add(QualityBench.Create());
         return bench;
     }
 }

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Diagnostics;
-using System.IO.Pipelines;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -18,8 +17,9 @@ namespace Atlas.Lsp.Bench;
 /// <summary>
 /// `atlas-lsp bench lsp`: what the server adds to a completion. The real server runs in-process over pipes; a
 /// client types into a 5,000-line file, one character per request. Printed: the server-side overhead per request
-/// (end-to-end time less the engine's own time), p50/p95, and end-to-end latency against direct engine calls on
-/// the same kind of edit, alternated in one run.
+/// (end-to-end time less the engine's own time), p50/p95; the latency of a cold request, of the next keystroke (the
+/// previous prompt's KV cache reused) and of a character typed as suggested (the suggestion cache); and end-to-end
+/// latency against direct engine calls on the same kind of edit, alternated in one run.
 /// </summary>
 internal static class LspBench
 {
@@ -42,10 +42,8 @@ internal static class LspBench
     {
         using var logging = StderrLogging.Create(LogLevel.Warning);
         using var host = new ServerHost(logging);
-        var toServer = new Pipe();
-        var toClient = new Pipe();
-        var serving = host.RunAsync(toServer.Reader.AsStream(), toClient.Writer.AsStream(), cancellationToken);
-        var client = new PipeClient(toServer.Writer.AsStream(), toClient.Reader.AsStream());
+        await using var session = PipeSession.Start(host, cancellationToken);
+        var client = session.Client;
         Suggestion? last = null;
         host.Server.OnSuggestion = s => last = s;
 
@@ -64,57 +62,91 @@ internal static class LspBench
         var document = new TextDocument(uri, "csharp", 1, code);
 
         var overhead = new List<double>();
-        var lsp = new List<double>();
+        var warm = new List<double>();
+        var cold = new List<double>();
+        var typedThrough = new List<double>();
         var direct = new List<double>();
-        var cacheHits = 0;
-        var dropped = 0;
-        const string typing = "    var totalCount = inventory.Items.Where(item => item.Total() > 0).Sum(item => item.Total());";
+        var (cacheHits, dropped, reusedTokens, evaluatedTokens) = (0, 0, 0, 0);
+        const string typing = "    var totalCount = inventory.Items.Where(item => item.Total() > 0).Sum(item => item.Total()); var average = totalCount / inventory.Items.Count; var label = $\"{average:F2}\";";
         await client.Request("textDocument/inlineCompletion", At(uri, line, 0)); // warm: the whole prompt is in the KV cache
 
-        for (var i = 0; i < 2 * runs && i < typing.Length; i++)
+        var column = 0;
+        var version = 1;
+        string? shown = null;
+        async Task Type(char c)
         {
-            // Type one character, in the editor and in our copy.
-            var version = i + 2;
+            // One character, in the editor and in our copy.
+            version++;
             await client.Notify("textDocument/didChange", new
             {
                 textDocument = new { uri, version },
-                contentChanges = new object[] { new { range = new { start = new { line, character = i }, end = new { line, character = i } }, text = typing[i].ToString() } },
+                contentChanges = new object[] { new { range = new { start = new { line, character = column }, end = new { line, character = column } }, text = c.ToString() } },
             });
-            document = document.WithChange(new TextRange(new TextPosition(line, i), new TextPosition(line, i)), typing[i].ToString(), version);
-
+            document = document.WithChange(new TextRange(new TextPosition(line, column), new TextPosition(line, column)), c.ToString(), version);
+            column++;
+        }
+        async Task<double> Ask()
+        {
+            last = null;
             var clock = Stopwatch.StartNew();
-            if (i % 2 == 0)
-            {
-                last = null;
-                await client.Request("textDocument/inlineCompletion", At(uri, line, i + 1));
-                var total = clock.Elapsed.TotalMilliseconds;
-                if (last is { FromCache: true }) { cacheHits++; continue; }
-                lsp.Add(total);
-                if (last is { } s) overhead.Add(total - s.EngineMs);
-                if (last is { Text: null }) dropped++;
-            }
+            var reply = await client.Request("textDocument/inlineCompletion", At(uri, line, column));
+            var total = clock.Elapsed.TotalMilliseconds;
+            shown = reply?["result"]?["items"]?.AsArray().FirstOrDefault()?["insertText"]?.GetValue<string>();
+            return total;
+        }
+
+        // Each round: a keystroke the model must answer with its KV cache warm from the previous one, the same kind of
+        // keystroke as a direct engine call, a keystroke after the cache was emptied (a cold request), and the first
+        // character of the last suggestion typed as suggested (answered from the suggestion cache).
+        var next = 0;
+        for (var round = 0; round < runs && next + 3 <= typing.Length; round++)
+        {
+            await Type(typing[next++]);
+            var total = await Ask();
+            if (last is { FromCache: true }) cacheHits++;
             else
             {
-                // The same prompt source the server uses, so both sides send the model the same kind of prompt.
-                var pieces = await host.Repository.Prompts.BuildAsync(document, document.OffsetAt(new TextPosition(line, i + 1)), cancellationToken);
-                await engine.CompleteAsync(new CompletionRequest
-                {
-                    Prefix = pieces.Prefix, Suffix = pieces.Suffix, Context = pieces.Context, FilePath = pieces.FilePath,
-                    RepositoryName = pieces.RepositoryName, CommentMarker = pieces.CommentMarker, MaxTokens = 16, SingleLine = true,
-                }, cancellationToken);
-                direct.Add(clock.Elapsed.TotalMilliseconds);
+                warm.Add(total);
+                if (last is { } s) overhead.Add(total - s.EngineMs);
+                if (last is { Text: null }) dropped++;
+                reusedTokens += last?.Timings?.TokensReused ?? 0;
+                evaluatedTokens += last?.Timings?.TokensEvaluated ?? 0;
+            }
+
+            await Type(typing[next++]);
+            var directClock = Stopwatch.StartNew();
+            // The same prompt source the server uses, so both sides send the model the same kind of prompt.
+            var pieces = await host.Repository.Prompts.BuildAsync(document, document.OffsetAt(new TextPosition(line, column)), cancellationToken);
+            await engine.CompleteAsync(new CompletionRequest
+            {
+                Prefix = pieces.Prefix, Suffix = pieces.Suffix, Context = pieces.Context, FilePath = pieces.FilePath, RepositoryName = pieces.RepositoryName,
+                CommentMarker = pieces.CommentMarker, StartWords = pieces.StartWords, MaxTokens = 16, SingleLine = true,
+            }, cancellationToken);
+            direct.Add(directClock.Elapsed.TotalMilliseconds);
+
+            await Type(typing[next++]);
+            await engine.ForgetCacheAsync(cancellationToken);
+            total = await Ask();
+            if (last is { FromCache: false }) cold.Add(total);
+
+            if (shown is { Length: > 0 } suggestion && !char.IsWhiteSpace(suggestion[0]))
+            {
+                await Type(suggestion[0]);
+                total = await Ask();
+                if (last is { FromCache: true }) typedThrough.Add(total);
             }
         }
 
-        Console.WriteLine($"model {engine.Info.ModelName} ({Path.GetFileName(modelPath)}); a 5,000-line file; one character typed per request; {lsp.Count} LSP and {direct.Count} direct requests alternated ({cacheHits} answered from the suggestion cache, left out; {dropped} dropped by the C# syntax check, counted)");
+        var asked = warm.Count + cacheHits;
+        Console.WriteLine($"model {engine.Info.ModelName} ({Path.GetFileName(modelPath)}), context {engine.Info.ContextSize} tokens; a 5,000-line C# file; one character typed per request, {warm.Count} warm, {cold.Count} cold and {direct.Count} direct requests in turn");
+        Console.WriteLine($"  ({cacheHits} of {asked} keystrokes answered from the suggestion cache and left out of the warm figures; {dropped} answers dropped by the C# syntax check, counted;");
+        Console.WriteLine($"   a warm request re-evaluated {(warm.Count > 0 ? (double)evaluatedTokens / warm.Count : 0):F0} prompt tokens on average and reused {(warm.Count > 0 ? (double)reusedTokens / warm.Count : 0):F0})");
         Console.WriteLine($"server overhead per request (end-to-end less engine time)   p50 {Stats.Median(overhead),7:F2} ms   p95 {Stats.Percentile(overhead, 95),7:F2} ms");
-        Console.WriteLine($"warm request end to end over LSP                             p50 {Stats.Median(lsp),7:F1} ms   p95 {Stats.Percentile(lsp, 95),7:F1} ms");
+        Console.WriteLine($"cold request (KV cache emptied) end to end over LSP          p50 {Stats.Median(cold),7:F1} ms   p95 {Stats.Percentile(cold, 95),7:F1} ms");
+        Console.WriteLine($"next keystroke (prefix KV reused) end to end over LSP        p50 {Stats.Median(warm),7:F1} ms   p95 {Stats.Percentile(warm, 95),7:F1} ms");
+        Console.WriteLine($"a character typed as suggested (suggestion cache, {typedThrough.Count,2} hits) p50 {Stats.Median(typedThrough),7:F2} ms   p95 {Stats.Percentile(typedThrough, 95),7:F2} ms");
         Console.WriteLine($"direct engine call, same kind of edit                        p50 {Stats.Median(direct),7:F1} ms   p95 {Stats.Percentile(direct, 95),7:F1} ms");
-        Console.WriteLine($"LSP / direct (p50)                                           {Stats.Median(lsp) / Stats.Median(direct),7:F3}");
-
-        await client.Request("shutdown", null);
-        await client.Notify("exit", null);
-        await serving;
+        Console.WriteLine($"LSP / direct (p50)                                           {Stats.Median(warm) / Stats.Median(direct),7:F3}");
     }
 
     private static object At(string uri, int line, int character) => new { textDocument = new { uri }, position = new { line, character } };
@@ -124,47 +156,5 @@ internal static class LspBench
         var offset = 0;
         for (var i = 0; i < line; i++) offset = text.IndexOf('\n', offset) + 1;
         return offset;
-    }
-
-    /// <summary>Just enough of an LSP client to drive the server over in-process pipes.</summary>
-    private sealed class PipeClient(Stream output, Stream input)
-    {
-        private int _id;
-
-        public async Task<JsonNode?> Request(string method, object? parameters)
-        {
-            var id = ++_id;
-            await Write(new { jsonrpc = "2.0", id, method, @params = parameters });
-            while (true)
-            {
-                var message = await Read();
-                if (message?["id"] is JsonValue v && v.TryGetValue<int>(out var got) && got == id && message["method"] is null) return message;
-            }
-        }
-
-        public Task Notify(string method, object? parameters) => Write(new { jsonrpc = "2.0", method, @params = parameters });
-
-        private async Task Write(object message)
-        {
-            var body = JsonSerializer.SerializeToUtf8Bytes(message);
-            await output.WriteAsync(Encoding.ASCII.GetBytes($"Content-Length: {body.Length}\r\n\r\n"));
-            await output.WriteAsync(body);
-            await output.FlushAsync();
-        }
-
-        private async Task<JsonNode?> Read()
-        {
-            var header = new StringBuilder();
-            var one = new byte[1];
-            while (!header.ToString().EndsWith("\r\n\r\n", StringComparison.Ordinal))
-            {
-                if (await input.ReadAsync(one) == 0) throw new EndOfStreamException();
-                header.Append((char)one[0]);
-            }
-            var length = int.Parse(header.ToString().Split(':')[1].Split('\r')[0].Trim());
-            var body = new byte[length];
-            await input.ReadExactlyAsync(body);
-            return JsonNode.Parse(body);
-        }
     }
 }

@@ -79,9 +79,9 @@ public sealed record AtlasSettings
                     "threads" => settings with { Threads = property.Value.ValueKind == JsonValueKind.Null ? null : Positive(property.Value) },
                     "enabled" => settings with { Enabled = property.Value.GetBoolean() },
                     "fixCandidates" => settings with { FixCandidates = Positive(property.Value) },
-                    "prefixShare" => settings with { Budget = settings.Budget with { PrefixShare = Share(property.Value) } },
-                    "suffixShare" => settings with { Budget = settings.Budget with { SuffixShare = Share(property.Value) } },
-                    "contextShare" => settings with { Budget = settings.Budget with { ContextShare = Share(property.Value) } },
+                    "prefixShare" => settings with { Budget = settings.Budget with { PrefixShare = Share(property.Value, mayBeZero: false) } },
+                    "suffixShare" => settings with { Budget = settings.Budget with { SuffixShare = Share(property.Value, mayBeZero: true) } },
+                    "contextShare" => settings with { Budget = settings.Budget with { ContextShare = Share(property.Value, mayBeZero: true) } },
                     _ => settings,
                 };
             }
@@ -134,10 +134,15 @@ public sealed record AtlasSettings
         return p is >= 0 and <= 1 ? p : throw new ArgumentException($"must be between 0 and 1, not {p}");
     }
 
-    private static double Share(JsonElement value)
+    /// <summary>
+    /// A share of the prompt budget. The code before the cursor always needs some; the suffix and the repository
+    /// context may have none (contextShare 0: prompts from the file alone, as `bench quality` compares).
+    /// </summary>
+    private static double Share(JsonElement value, bool mayBeZero)
     {
         var share = value.GetDouble();
-        return share is > 0 and <= 1 ? share : throw new ArgumentException($"must be a fraction above 0 and at most 1, not {share}");
+        if (share is > 0 and <= 1 || mayBeZero && share == 0) return share;
+        throw new ArgumentException(mayBeZero ? $"must be a fraction from 0 to 1, not {share}" : $"must be a fraction above 0 and at most 1, not {share}");
     }
 
     private static string Mode(JsonElement value)

@@ -11,6 +11,15 @@ namespace Atlas.Lsp.Server;
 /// </summary>
 public sealed class ModelHost(ILogger logger) : IDisposable
 {
+    /// <summary>An engine the caller loaded and owns, served whatever the settings say (null: load from the settings).</summary>
+    private CompletionEngine? _lent;
+
+    /// <summary>
+    /// A host that serves one engine its caller loaded and disposes: benchmarks run many server sessions on one
+    /// model, as an editor's sessions would each find it already warm. Settings that name another model are ignored.
+    /// </summary>
+    public static ModelHost Serving(CompletionEngine engine, ILogger logger) => new(logger) { _lent = engine, _ready = engine, _current = Task.FromResult<CompletionEngine?>(engine) };
+
     /// <summary>How long a request waits for a model still loading before it answers empty.</summary>
     public static readonly TimeSpan LoadWait = TimeSpan.FromSeconds(30);
 
@@ -46,7 +55,7 @@ public sealed class ModelHost(ILogger logger) : IDisposable
         lock (_gate)
         {
             _onLoaded = onLoaded;
-            if (settings == _settings)
+            if (settings == _settings || _lent is not null)
             {
                 if (_ready is { } engine) onLoaded?.Invoke(engine);
                 return _current;
@@ -62,7 +71,7 @@ public sealed class ModelHost(ILogger logger) : IDisposable
     /// <summary>Whether these settings name another model than the one loaded or loading (so configuring them loads).</summary>
     public bool IsNew(EngineSettings? settings)
     {
-        lock (_gate) return settings != _settings;
+        lock (_gate) return settings != _settings && _lent is null;
     }
 
     /// <summary>The engine, waiting up to <see cref="LoadWait"/> for a load in progress; null when there is none.</summary>
@@ -155,6 +164,6 @@ public sealed class ModelHost(ILogger logger) : IDisposable
     {
         Task<CompletionEngine?> current;
         lock (_gate) current = _current;
-        if (current.IsCompletedSuccessfully) current.Result?.Dispose();
+        if (_lent is null && current.IsCompletedSuccessfully) current.Result?.Dispose();
     }
 }

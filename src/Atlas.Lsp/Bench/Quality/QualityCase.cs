@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Atlas.Lsp.Cli;
 
 namespace Atlas.Lsp.Bench.Quality;
 
@@ -46,12 +47,19 @@ internal sealed record QualityCase(string Id, string Repo, IReadOnlyList<CaseFil
 /// <summary>Reads case files.</summary>
 internal static class QualityCases
 {
+    private static bool FitsItsFile(QualityCase item)
+    {
+        var text = item.Files.First(f => f.Path == item.File).Text;
+        var lines = text.Split('\n');
+        return item.Line < lines.Length && item.Character <= lines[item.Line].TrimEnd('\r').Length;
+    }
+
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase, UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip };
 
-    /// <summary>Every case of a JSON-lines file, in file order; a malformed line is an error naming its number.</summary>
+    /// <summary>Every case of a JSON-lines file, in file order; a malformed line is a one-line error naming its number.</summary>
     public static List<QualityCase> Load(string path)
     {
-        if (!System.IO.File.Exists(path)) throw new FileNotFoundException($"Cases file not found: '{path}'.", path);
+        if (!System.IO.File.Exists(path)) throw new UserError($"Cases file not found: '{path}'.");
         var cases = new List<QualityCase>();
         var number = 0;
         foreach (var line in System.IO.File.ReadLines(path))
@@ -65,10 +73,12 @@ internal static class QualityCases
             }
             catch (JsonException e)
             {
-                throw new FormatException($"{path}:{number}: not a case ({e.Message}).", e);
+                throw new UserError($"{path}:{number}: not a case ({e.Message}).");
             }
             if (read is null || read.Files is null || read.File is null || read.Expected is null || !read.Files.Any(f => f.Path == read.File))
-                throw new FormatException($"{path}:{number}: a case needs files, file (one of the files), line, character and expected.");
+                throw new UserError($"{path}:{number}: a case needs files, file (one of the files), line, character and expected.");
+            if (read.Line < 0 || read.Character < 0 || !FitsItsFile(read))
+                throw new UserError($"{path}:{number}: line {read.Line}, character {read.Character} is not in {read.File}.");
             cases.Add(read with { Kind = string.IsNullOrEmpty(read.Kind) ? "case" : read.Kind, Id = read.Id ?? $"{path}:{number}" });
         }
         return cases;

@@ -1,0 +1,97 @@
+using System.Text.Json.Nodes;
+
+namespace Atlas.Lsp.Bench.Quality;
+
+/// <summary>
+/// The answers of a quality run and the figures made from them: per case kind and overall, per mode; what each
+/// post-processing stage did to exact match; the lift repository context gives; and every case as JSON.
+/// </summary>
+internal sealed class QualityReport(IReadOnlyList<QualityCase> cases)
+{
+    private readonly Dictionary<(QualityCase, ContextMode), Answer> _answers = [];
+
+    public void Add(QualityCase item, ContextMode mode, Answer answer) => _answers[(item, mode)] = answer;
+
+    private static string Title(ContextMode mode) => mode == ContextMode.Repository ? "with repository context" : "file only (contextShare 0)";
+
+    public void Print(TextWriter output, IReadOnlyList<ContextMode> modes)
+    {
+        var kinds = cases.Select(c => c.Kind).Distinct().ToList();
+        output.WriteLine($"{"",-24} {"cases",5} {"exact",7} {"1st token",9} {"edit sim",8} {"empty",7} {"guard drop",10} {"guard cut",9} {"p50 ms",8} {"p95 ms",8}");
+        foreach (var mode in modes)
+        {
+            output.WriteLine(Title(mode));
+            foreach (var kind in kinds) Row(output, $"  {kind}", Of(mode, kind));
+            Row(output, "  all", Of(mode, null));
+            output.WriteLine("  " + Stages(Of(mode, null)));
+        }
+        if (modes.Count == 2)
+        {
+            var lifts = kinds.Select(k => $"{k} {Lift(k):+0.0;-0.0;0.0}").Append($"all {Lift(null):+0.0;-0.0;0.0}");
+            output.WriteLine($"lift (repository context − file only), exact match in points: {string.Join(", ", lifts)}");
+        }
+    }
+
+    private double Lift(string? kind) =>
+        100 * (Share(Of(ContextMode.Repository, kind), x => Scores.Exact(x.A.Text, x.C.Expected)) - Share(Of(ContextMode.FileOnly, kind), x => Scores.Exact(x.A.Text, x.C.Expected)));
+
+    private List<(QualityCase C, Answer A)> Of(ContextMode mode, string? kind) =>
+        [.. cases.Where(c => kind is null || c.Kind == kind).Select(c => _answers.TryGetValue((c, mode), out var a) ? (c, a) : default).Where(x => x.a is not null)];
+
+    private static double Share(List<(QualityCase C, Answer A)> rows, Func<(QualityCase C, Answer A), bool> test) =>
+        rows.Count == 0 ? 0 : (double)rows.Count(test) / rows.Count;
+
+    private static void Row(TextWriter output, string label, List<(QualityCase C, Answer A)> rows)
+    {
+        if (rows.Count == 0) return;
+        var latencies = rows.Select(r => r.A.LatencyMs).ToList();
+        output.WriteLine($"{label,-24} {rows.Count,5} {Share(rows, r => Scores.Exact(r.A.Text, r.C.Expected)),7:P1} {Share(rows, r => Scores.FirstToken(r.A.Text, r.C.Expected)),9:P1} " +
+                         $"{rows.Average(r => Scores.EditSimilarity(r.A.Text, r.C.Expected)),8:F3} {Share(rows, r => r.A.Empty),7:P1} {Share(rows, r => r.A.GuardDropped),10:P1} " +
+                         $"{Share(rows, r => r.A.GuardCut),9:P1} {Stats.Median(latencies),8:F1} {Stats.Percentile(latencies, 95),8:F1}");
+    }
+
+    /// <summary>
+    /// What post-processing did: how often the cleaner and the syntax guard changed the model's first line, and how
+    /// many of those changes made a wrong answer right or a right one wrong.
+    /// </summary>
+    private static string Stages(List<(QualityCase C, Answer A)> rows)
+    {
+        string Effect(string name, Func<Answer, string?> before, Func<Answer, string?> after)
+        {
+            var changed = rows.Where(r => Scores.FirstLine(before(r.A)) != Scores.FirstLine(after(r.A)) || (before(r.A) is null) != (after(r.A) is null)).ToList();
+            var fixedCount = changed.Count(r => !Scores.Exact(before(r.A), r.C.Expected) && Scores.Exact(after(r.A), r.C.Expected));
+            var broken = changed.Count(r => Scores.Exact(before(r.A), r.C.Expected) && !Scores.Exact(after(r.A), r.C.Expected));
+            return $"{name} changed {changed.Count} (wrong→right {fixedCount}, right→wrong {broken})";
+        }
+        var modelExact = rows.Count(r => Scores.Exact(r.A.ModelText, r.C.Expected));
+        return $"model's own text exact {modelExact}/{rows.Count}; {Effect("cleaner", a => a.ModelText, a => a.CleanedText)}; {Effect("syntax guard", a => a.CleanedText, a => a.Text)}";
+    }
+
+    public JsonArray ToJson()
+    {
+        var array = new JsonArray();
+        foreach (var item in cases)
+        {
+            var entry = new JsonObject { ["id"] = item.Id, ["kind"] = item.Kind, ["expected"] = item.Expected };
+            foreach (var mode in new[] { ContextMode.Repository, ContextMode.FileOnly })
+            {
+                if (!_answers.TryGetValue((item, mode), out var a)) continue;
+                entry[mode == ContextMode.Repository ? "repository" : "fileOnly"] = new JsonObject
+                {
+                    ["text"] = a.Text,
+                    ["exact"] = Scores.Exact(a.Text, item.Expected),
+                    ["firstToken"] = Scores.FirstToken(a.Text, item.Expected),
+                    ["editSimilarity"] = Math.Round(Scores.EditSimilarity(a.Text, item.Expected), 4),
+                    ["modelText"] = a.ModelText,
+                    ["cleanedText"] = a.CleanedText,
+                    ["latencyMs"] = Math.Round(a.LatencyMs, 1),
+                    ["engineMs"] = Math.Round(a.EngineMs, 1),
+                    ["promptTokens"] = a.PromptTokens,
+                    ["generatedTokens"] = a.GeneratedTokens,
+                };
+            }
+            array.Add(entry);
+        }
+        return array;
+    }
+}

@@ -1,5 +1,0 @@
-class Demo
-{
-    int Twice(int value)
-    {
-        return val
