@@ -29,6 +29,25 @@ public sealed class RepositoryContextTests(ContextFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public async Task Typing_in_a_body_whose_signature_names_types_gives_the_declarations_a_fresh_bind_gives()
+    {
+        // The first request binds the file in full (its anchor); the next binds only the edited body, speculatively,
+        // and a model of the body cannot bind the signature's names (it threw inside Roslyn, found by the VS Code test).
+        var (document, offset) = ContextFixture.OpenAt("csharp", "Shop.App/CheckoutService.cs", "var customer = _repo.");
+        var path = new Uri(document.Uri).LocalPath;
+        var text = document.Text.Replace("public string Greet(int customerId)", "public Customer? Greet(Customer? previous, int customerId)");
+        offset += text.Length - document.Text.Length;
+        var workspace = await fixture.Workspace("csharp");
+        await workspace.CSharp.CollectAsync(path, text, offset, p => p, CancellationToken.None);
+
+        var typed = text.Insert(offset, "Find");
+        var incremental = await workspace.CSharp.CollectAsync(path, typed, offset + 4, p => p, CancellationToken.None);
+        var fresh = await (await fixture.Workspace("csharp")).CSharp.CollectAsync(path, typed, offset + 4, p => p, CancellationToken.None);
+        Assert.Contains(fresh, d => d.Name == "Customer");
+        Assert.Equal(fresh.Select(d => (d.Name, d.Score)), incremental.Select(d => (d.Name, d.Score)));
+    }
+
+    [Fact]
     public async Task A_csharp_document_opened_with_neovims_language_id_gets_the_same_context()
     {
         var workspace = await fixture.Workspace("csharp");

@@ -260,8 +260,12 @@ public sealed partial class CSharpContext
             }
         }
 
-        // Every name the member around the cursor uses: the types it names, the types of what it reads and calls.
-        foreach (var name in scope?.DescendantNodes().OfType<SimpleNameSyntax>() ?? [])
+        // Every name the member around the cursor uses: the types it names, the types of what it reads and calls. A
+        // speculative model binds the edited body only (asked about the signature, Roslyn throws); the signature's
+        // types come from the method's symbol then, as a full bind finds them.
+        Consider(site.Method?.ReturnType, UsedInMember);
+        var named = model.IsSpeculativeSemanticModel && site.Member is not null && BodyOf(site.Member) is { } body ? body : scope;
+        foreach (var name in named?.DescendantNodes().OfType<SimpleNameSyntax>() ?? [])
         {
             var info = model.GetSymbolInfo(name, cancellationToken);
             switch (info.Symbol ?? info.CandidateSymbols.FirstOrDefault())
