@@ -63,10 +63,26 @@ public sealed class StartWordsTests(ContextFixture fixture) : IClassFixture<Cont
         var words = await WordsAfter("");
         Assert.NotNull(words);
         Assert.True(words.OrOtherStart);
-        foreach (var word in new[] { "var", "return", "if", "await", "_repo", "customerId", "CustomerRepository", "Greet" })
+        foreach (var word in new[] { "var", "return", "if", "try", "await", "_repo", "customerId", "CustomerRepository", "Greet" })
             Assert.Contains(word, words.Words);
         Assert.DoesNotContain("FindById", words.Words);
         Assert.DoesNotContain("equals", words.Words); // a query keyword, not a statement's start
+    }
+
+    [Theory]
+    [InlineData("var customer = customerId > 0 ? ")]
+    [InlineData("var customer = ")]
+    [InlineData("var found = _repo.FindById(")]
+    [InlineData("if (")]
+    [InlineData("return ")]
+    public async Task Where_only_an_expression_can_stand_statement_keywords_are_no_start(string typed)
+    {
+        var words = await WordsAfter(typed);
+        Assert.NotNull(words);
+        foreach (var word in new[] { "_repo", "customerId", "new", "null", "this", "string", "throw" })
+            Assert.Contains(word, words.Words);
+        foreach (var word in new[] { "try", "if", "for", "switch", "return", "class", "public" })
+            Assert.DoesNotContain(word, words.Words);
     }
 
     [Theory]

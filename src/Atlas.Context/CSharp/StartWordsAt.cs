@@ -18,6 +18,18 @@ public sealed partial class CSharpContext
         .Where(k => k.Length > 0 && !k.StartsWith("__", StringComparison.Ordinal)).ToFrozenSet(StringComparer.Ordinal);
 
     /// <summary>
+    /// The keywords an expression may begin with: literals, this and base, the operators written as words, the
+    /// predefined types (a cast, <c>int.Parse</c>), a lambda's modifiers, an argument's ref kind, the throw expression,
+    /// <c>var</c> of an out variable or a deconstruction, and the pattern words. Where only an expression can stand
+    /// (after <c>await</c>, <c>return</c>, <c>=</c>, inside parentheses), a statement keyword is no start: the small model
+    /// ended 33 of the 150 shared cases on a lone <c>try</c>, many of them after <c>await</c> or in an argument list.
+    /// </summary>
+    private static readonly FrozenSet<string> ExpressionKeywords = SyntaxFacts.GetKeywordKinds().Where(SyntaxFacts.IsPredefinedType).Select(SyntaxFacts.GetText)
+        .Concat(["new", "null", "true", "false", "this", "base", "typeof", "sizeof", "default", "nameof", "checked", "unchecked", "await",
+                 "stackalloc", "throw", "ref", "out", "in", "var", "static", "async", "delegate", "not", "and", "or", "from", "dynamic", "global"])
+        .ToFrozenSet(StringComparer.Ordinal);
+
+    /// <summary>
     /// The words that can stand at the cursor, as Roslyn knows them, so the model cannot start a suggestion inside a
     /// word or with a name that does not exist: after a member-access dot, the receiver's members (its static ones
     /// after a type, a namespace's types); where an expression or statement starts, the names in scope, the members an
@@ -67,7 +79,7 @@ public sealed partial class CSharpContext
         if (!StartsExpression(previous)) return (null, false);
 
         var names = new HashSet<string>(Named(model.LookupSymbols(position)), StringComparer.Ordinal);
-        names.UnionWith(Keywords);
+        names.UnionWith(StartsStatement(previous) ? Keywords : ExpressionKeywords);
         // An object initializer sets the created type's members; a call may name its parameters.
         if (previous.Parent is InitializerExpressionSyntax { Parent: BaseObjectCreationExpressionSyntax creation })
             names.UnionWith(InstanceMembers(model, model.GetTypeInfo(creation, cancellationToken).Type, position) ?? []);
@@ -126,6 +138,22 @@ public sealed partial class CSharpContext
         SyntaxKind.ElseKeyword or SyntaxKind.DoKeyword or SyntaxKind.InKeyword or SyntaxKind.IsKeyword or SyntaxKind.AsKeyword or
         SyntaxKind.OutKeyword or SyntaxKind.RefKeyword or SyntaxKind.YieldKeyword => true,
         var kind => SyntaxFacts.IsAssignmentExpressionOperatorToken(kind) || SyntaxFacts.IsBinaryExpressionOperatorToken(kind),
+    };
+
+    /// <summary>
+    /// Tokens after which a statement or a member may start, not only an expression: the end of a statement or block, a
+    /// block's or a type's opening brace, a control statement's closing parenthesis, else and do, a switch label.
+    /// </summary>
+    private static bool StartsStatement(SyntaxToken previous) => (SyntaxKind)previous.RawKind switch
+    {
+        SyntaxKind.SemicolonToken => previous.Parent is not ForStatementSyntax,
+        SyntaxKind.OpenBraceToken => previous.Parent is BlockSyntax or BaseTypeDeclarationSyntax or NamespaceDeclarationSyntax or SwitchStatementSyntax,
+        SyntaxKind.CloseBraceToken => previous.Parent is BlockSyntax or BaseTypeDeclarationSyntax or NamespaceDeclarationSyntax or SwitchStatementSyntax,
+        SyntaxKind.CloseParenToken => previous.Parent is IfStatementSyntax or WhileStatementSyntax or ForStatementSyntax or CommonForEachStatementSyntax
+            or UsingStatementSyntax or LockStatementSyntax or FixedStatementSyntax,
+        SyntaxKind.ColonToken => previous.Parent is SwitchLabelSyntax or LabeledStatementSyntax,
+        SyntaxKind.ElseKeyword or SyntaxKind.DoKeyword => true,
+        _ => false,
     };
 
     private static bool InCommentOrText(SyntaxNode root, int offset)
