@@ -45,6 +45,38 @@ public sealed class HostileInputTests
         await AssertStillServing(client);
     }
 
+    /// <summary>Well-formed JSON of the wrong shape: each ended the server once (StreamJsonRpc closed the connection).</summary>
+    [Theory]
+    [InlineData("""{"jsonrpc":"2.0","method":"textDocument/didChange","params":1}""", null, null)]
+    [InlineData("""{"jsonrpc":"2.0","id":3,"method":"textDocument/inlineCompletion","params":"x"}""", -32602, "3")]
+    [InlineData("""{"jsonrpc":"2.0","id":{"a":1},"method":"textDocument/completion","params":{}}""", -32600, "null")]
+    [InlineData("""{"jsonrpc":"2.0","id":[1],"method":"textDocument/completion","params":{}}""", -32600, "null")]
+    [InlineData("""{"jsonrpc":"2.0","id":1.5,"method":"textDocument/completion","params":{}}""", -32600, "null")]
+    [InlineData("""{"jsonrpc":"2.0","id":true,"method":"textDocument/completion","params":{}}""", -32600, "null")]
+    [InlineData("""{"jsonrpc":"2.0","id":123456789012345678901234567890,"method":"shutdown"}""", -32600, "null")]
+    [InlineData("""{}""", -32600, "null")]
+    [InlineData("""{"jsonrpc":"2.0"}""", -32600, "null")]
+    [InlineData("""{"jsonrpc":"2.0","id":5,"method":null}""", -32600, "5")]
+    [InlineData("""{"jsonrpc":"2.0","id":6,"method":5}""", -32600, "6")]
+    [InlineData("""{"jsonrpc":"2.0","id":9,"method":""}""", -32600, "9")]
+    [InlineData("""{"id":7,"method":"shutdown"}""", -32600, "7")]
+    [InlineData("""{"jsonrpc":"1.0","id":"eight","method":"shutdown"}""", -32600, "\"eight\"")]
+    [InlineData("""{"jsonrpc":"2.0","id":77777777,"result":null}""", null, null)] // a late answer to a request never sent
+    public async Task A_message_of_the_wrong_shape_gets_the_specified_error_and_the_server_keeps_serving(string message, int? code, string? id)
+    {
+        await using var client = await Started();
+        await client.WriteAsync(Encoding.UTF8.GetBytes(message));
+        if (code is not null)
+        {
+            var answer = await client.WaitForAsync(m => m["error"] is not null && m["method"] is null, $"error {code}");
+            Assert.Equal(code, (int)answer["error"]!["code"]!);
+            Assert.Equal(id, answer["id"]?.ToJsonString() ?? "null");
+            Assert.Null(answer["error"]!["data"]);
+        }
+        await AssertStillServing(client);
+        Assert.DoesNotContain(client.Unmatched, m => m["error"] is not null && m["method"] is null && code is null);
+    }
+
     [Fact]
     public async Task A_content_length_that_swallows_the_next_message_loses_only_the_bad_one()
     {

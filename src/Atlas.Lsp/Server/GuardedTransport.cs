@@ -8,8 +8,9 @@ namespace Atlas.Lsp.Server;
 /// <summary>
 /// Sits between the editor's pipes and StreamJsonRpc. StreamJsonRpc drops the connection on a message it cannot
 /// parse; an editor (or a bug in one) must not be able to kill the server that way. So incoming frames are checked
-/// here first: well-formed JSON objects go on to StreamJsonRpc, anything else is answered with a JSON-RPC
-/// ParseError and skipped. Outgoing frames from StreamJsonRpc and our own error answers are written whole, one at a
+/// here first: JSON objects that keep JSON-RPC's rules (<see cref="Envelope"/>) go on to StreamJsonRpc, other objects
+/// get the error the specification gives them (or are dropped when nobody waits for an answer), and anything else is
+/// answered with a JSON-RPC ParseError and skipped. Outgoing frames from StreamJsonRpc and our own error answers are written whole, one at a
 /// time, so they never interleave.
 /// </summary>
 internal sealed class GuardedTransport(Stream input, Stream output, ILogger logger)
@@ -18,6 +19,7 @@ internal sealed class GuardedTransport(Stream input, Stream output, ILogger logg
     private readonly Pipe _toRpc = new();
     private readonly Pipe _fromRpc = new();
     private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly HashSet<string> _awaited = new(StringComparer.Ordinal);
 
     /// <summary>What StreamJsonRpc reads from.</summary>
     public Stream RpcInput => _toRpc.Reader.AsStream();
@@ -65,8 +67,17 @@ internal sealed class GuardedTransport(Stream input, Stream output, ILogger logg
         {
             while (await reader.ReadAsync(cancellationToken) is { } frame)
             {
-                if (frame.Body is { } body && frame.Problem is null && IsJsonObject(body))
+                if (frame.Body is { } body && frame.Problem is null && JsonObject(body) is { } message)
                 {
+                    using (message)
+                    {
+                        if (Envelope.Check(message.RootElement, Awaited) is { } refusal)
+                        {
+                            logger.LogWarning("Refused an incoming message: {Why}", refusal.Why);
+                            if (refusal.Answer is { } answer) await SendAsync(answer, cancellationToken);
+                            continue;
+                        }
+                    }
                     await WriteFrameAsync(_toRpc.Writer, body, cancellationToken);
                     continue;
                 }
@@ -95,7 +106,10 @@ internal sealed class GuardedTransport(Stream input, Stream output, ILogger logg
         try
         {
             while (await reader.ReadAsync(cancellationToken) is { Body: { } body })
+            {
+                NoteRequest(body);
                 await SendAsync(body, cancellationToken);
+            }
         }
         catch (Exception e) when (e is OperationCanceledException or IOException)
         {
@@ -125,19 +139,47 @@ internal sealed class GuardedTransport(Stream input, Stream output, ILogger logg
         await writer.WriteAsync(body, cancellationToken);
     }
 
-    private static bool IsJsonObject(byte[] body)
+    /// <summary>The body as a JSON object, or null when it is not one.</summary>
+    private static JsonDocument? JsonObject(byte[] body)
     {
         try
         {
-            var reader = new Utf8JsonReader(body);
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return false;
-            reader.Skip();
-            return !reader.Read();
+            var document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 256 });
+            if (document.RootElement.ValueKind == JsonValueKind.Object) return document;
+            document.Dispose();
+            return null;
         }
         catch (JsonException)
         {
-            return false;
+            return null;
         }
+    }
+
+    /// <summary>
+    /// Remembers the id of a request the server sends the editor, so that its answer is let through to StreamJsonRpc
+    /// and an answer to anything else is not (StreamJsonRpc ends the connection on a response it cannot place).
+    /// </summary>
+    private void NoteRequest(byte[] body)
+    {
+        var reader = new Utf8JsonReader(body);
+        string? id = null;
+        var hasMethod = false;
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var name = reader.GetString();
+            reader.Read();
+            if (name == "method") hasMethod = true;
+            else if (name == "id" && reader.TokenType is JsonTokenType.String or JsonTokenType.Number)
+                id = JsonSerializer.Serialize(JsonElement.ParseValue(ref reader));
+            reader.Skip();
+        }
+        if (hasMethod && id is not null) lock (_awaited) _awaited.Add(id);
+    }
+
+    private bool Awaited(string id)
+    {
+        lock (_awaited) return _awaited.Remove(id);
     }
 
     private static byte[] ParseError(string why) => JsonSerializer.SerializeToUtf8Bytes(new
