@@ -51,4 +51,16 @@ public sealed class SettingsTests
         Assert.Equal(900, settings.TimeBudgetMs);
         Assert.Equal(new AtlasSettings().MaxTokens, settings.MaxTokens);
     }
+
+    [Fact]
+    public void A_thread_count_no_machine_has_is_refused()
+    {
+        // threads: 1000000 reached llama.cpp once, which aborted the process.
+        var (settings, problems) = Read("""{ "threads": 1000000, "draftThreads": 100000 }""");
+        Assert.Contains(problems, p => p.StartsWith("atlas.threads:") && p.Contains("logical processors"));
+        Assert.Contains(problems, p => p.StartsWith("atlas.draftThreads:"));
+        Assert.Null(settings.Threads);
+        Assert.Equal(new AtlasSettings().DraftThreads, settings.DraftThreads);
+        Assert.Equal(2, Read("""{ "threads": 2 }""").Settings.Threads);
+    }
 }

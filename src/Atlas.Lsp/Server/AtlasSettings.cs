@@ -69,14 +69,14 @@ public sealed record AtlasSettings
                     "draftPMin" => settings with { DraftPMin = Probability(property.Value) },
                     "draftMin" => settings with { DraftMin = property.Value.GetInt32() is >= 0 and var n ? n : throw new ArgumentException("must not be negative") },
                     "draftAdaptive" => settings with { DraftAdaptive = property.Value.GetBoolean() },
-                    "draftThreads" => settings with { DraftThreads = Positive(property.Value) },
+                    "draftThreads" => settings with { DraftThreads = ThreadCount(property.Value) },
                     "draftCostCheck" => settings with { DraftCostCheck = property.Value.GetBoolean() },
                     "kvCacheType" => settings with { KvCacheType = KvCachePlan.Name(KvCachePlan.Parse(property.Value.GetString() ?? "")) },
                     "maxTokens" => settings with { MaxTokens = Positive(property.Value) },
                     "timeBudgetMs" => settings with { TimeBudgetMs = Positive(property.Value) },
                     "completionMode" => settings with { CompletionMode = Mode(property.Value) },
                     "gpuLayers" => settings with { GpuLayers = property.Value.GetInt32() },
-                    "threads" => settings with { Threads = property.Value.ValueKind == JsonValueKind.Null ? null : Positive(property.Value) },
+                    "threads" => settings with { Threads = property.Value.ValueKind == JsonValueKind.Null ? null : ThreadCount(property.Value) },
                     "enabled" => settings with { Enabled = property.Value.GetBoolean() },
                     "fixCandidates" => settings with { FixCandidates = Positive(property.Value) },
                     "prefixShare" => settings with { Budget = settings.Budget with { PrefixShare = Share(property.Value, mayBeZero: false) } },
@@ -126,6 +126,18 @@ public sealed record AtlasSettings
     {
         var n = value.GetInt32();
         return n > 0 ? n : throw new ArgumentException($"must be positive, not {n}");
+    }
+
+    /// <summary>
+    /// Most CPU threads a setting may ask for: more than the machine's logical processors only slows llama.cpp down,
+    /// and a million made it abort the process (std::bad_alloc).
+    /// </summary>
+    private static int MostThreads => Math.Max(4, 4 * Environment.ProcessorCount);
+
+    private static int ThreadCount(JsonElement value)
+    {
+        var n = Positive(value);
+        return n <= MostThreads ? n : throw new ArgumentException($"must be at most {MostThreads} (this machine has {Environment.ProcessorCount} logical processors), not {n}");
     }
 
     private static float Probability(JsonElement value)
