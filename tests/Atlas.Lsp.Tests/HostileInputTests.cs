@@ -78,6 +78,25 @@ public sealed class HostileInputTests
     }
 
     [Fact]
+    public async Task Params_missing_a_field_the_method_needs_get_invalid_params_and_no_stack_trace()
+    {
+        await using var client = await Started();
+        foreach (var (method, parameters) in new (string, object)[]
+        {
+            ("textDocument/inlineCompletion", new { position = new { line = 0, character = 3 } }),
+            ("textDocument/inlineCompletion", new { textDocument = new { uri = Uri } }),
+            ("textDocument/completion", new { }),
+        })
+        {
+            var answer = await client.RequestAsync(method, parameters);
+            Assert.True(answer["error"] is not null, answer.ToJsonString());
+            Assert.Equal(-32602, (int)answer["error"]!["code"]!);
+            Assert.Null(answer["error"]!["data"]);
+        }
+        await AssertStillServing(client);
+    }
+
+    [Fact]
     public async Task A_content_length_that_swallows_the_next_message_loses_only_the_bad_one()
     {
         await using var client = await Started();

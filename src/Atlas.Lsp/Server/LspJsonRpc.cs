@@ -18,6 +18,11 @@ internal sealed class LspJsonRpc(IJsonRpcMessageHandler handler, ILogger logger)
         return await base.DispatchRequestAsync(request, targetMethod, cancellationToken);
     }
 
+    /// <summary>
+    /// The error a failed request gets: never a stack trace (StreamJsonRpc puts the exception's type and stack in
+    /// error.data; the log on stderr has them instead). Params that do not deserialize, or that lack a field the
+    /// handler needs (it met a null), are Invalid params.
+    /// </summary>
     protected override JsonRpcError.ErrorDetail CreateErrorDetails(JsonRpcRequest request, Exception exception)
     {
         var details = base.CreateErrorDetails(request, exception);
@@ -25,7 +30,14 @@ internal sealed class LspJsonRpc(IJsonRpcMessageHandler handler, ILogger logger)
         {
             if (e is JsonException)
                 return new JsonRpcError.ErrorDetail { Code = JsonRpcErrorCode.InvalidParams, Message = $"Invalid params: {e.Message}" };
+            if (e is NullReferenceException)
+            {
+                logger.LogWarning(e, "{Method}: a field its params need is missing or null", request.Method);
+                return new JsonRpcError.ErrorDetail { Code = JsonRpcErrorCode.InvalidParams, Message = $"Invalid params: {request.Method} needs a field its params lack or leave null (textDocument, position, range?)." };
+            }
         }
-        return details;
+        if (details.Code is not (JsonRpcErrorCode.RequestCanceled or JsonRpcErrorCode.InvalidParams or JsonRpcErrorCode.InvalidRequest or JsonRpcErrorCode.MethodNotFound))
+            logger.LogWarning(exception, "{Method} failed", request.Method);
+        return new JsonRpcError.ErrorDetail { Code = details.Code, Message = details.Message };
     }
 }
