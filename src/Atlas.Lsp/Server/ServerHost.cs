@@ -63,10 +63,15 @@ public sealed class ServerHost : IDisposable
         rpc.StartListening();
 
         var ended = await Task.WhenAny(Server.Exited.Task, transport.InputClosed, rpc.Completion);
+        // An editor may close its end right after sending exit; the input's end then can win the race with the exit
+        // notification still on its way through the dispatcher. A moment's wait lets it arrive, so the exit code
+        // (0 after shutdown and exit, 1 otherwise, as LSP says) does not depend on that race.
+        if (ended != Server.Exited.Task) await Task.WhenAny(Server.Exited.Task, Task.Delay(TimeSpan.FromSeconds(1), CancellationToken.None));
+        var exited = Server.Exited.Task.IsCompleted;
         _clientLog.Send = null;
-        if (ended != Server.Exited.Task) logger.LogInformation("The client closed the connection; exiting.");
+        if (!exited) logger.LogInformation("The client closed the connection; exiting.");
         await stop.CancelAsync();
-        return Server.ShutdownRequested && ended == Server.Exited.Task ? 0 : 1;
+        return Server.ShutdownRequested && exited ? 0 : 1;
     }
 
     public void Dispose() => _models.Dispose();
