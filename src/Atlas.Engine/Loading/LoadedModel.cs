@@ -102,28 +102,36 @@ public sealed class LoadedModel : IDisposable
     /// Each token's text (null for control tokens and for pieces of a multi-byte character): what constrained
     /// decoding matches words against. Made once, on first use.
     /// </summary>
-    internal IReadOnlyList<string?> Pieces => LazyInitializer.EnsureInitialized(ref _pieces, () =>
+    internal IReadOnlyList<string?> Pieces => Texts.Pieces;
+
+    private TokenTexts? _texts;
+
+    /// <summary>What decoding reads from each token's bytes, in one walk over the vocabulary, on first use.</summary>
+    private TokenTexts Texts => LazyInitializer.EnsureInitialized(ref _texts, () =>
     {
         var strict = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
         var pieces = new string?[VocabularySize];
+        var breaks = new bool[VocabularySize];
         Span<byte> buffer = stackalloc byte[256];
         for (var id = 0; id < pieces.Length; id++)
         {
             var length = Weights.NativeHandle.TokenToSpan((LLamaToken)id, buffer, 0, false);
             if (length is <= 0 or > 256) continue;
+            var bytes = buffer[..(int)length];
+            breaks[id] = bytes.Contains((byte)'\n');
             try
             {
-                pieces[id] = strict.GetString(buffer[..(int)length]);
+                pieces[id] = strict.GetString(bytes);
             }
             catch (DecoderFallbackException)
             {
                 // Part of a multi-byte character: no word starts or continues with it alone.
             }
         }
-        return pieces;
+        return new TokenTexts(pieces, breaks);
     });
 
-    private string?[]? _pieces;
+    private sealed record TokenTexts(string?[] Pieces, bool[] LineBreaks);
 
     /// <summary>
     /// A word's tokens as the tokenizer writes it on its own (how a completion that starts with it is tokenized),
@@ -157,28 +165,14 @@ public sealed class LoadedModel : IDisposable
     /// <summary>The family's stop markers that exist in this vocabulary, as token ids.</summary>
     public IReadOnlySet<int> StopTokenIds => StopTokens;
 
-    private bool[]? _lineBreaks;
-
     /// <summary>
     /// Whether the token's text holds a line break: in single-line mode the answer ends there, so a draft has no reason
-    /// to propose past it. Read from the vocabulary once, on first use.
+    /// to propose past it.
     /// </summary>
     internal bool HasLineBreak(int token)
     {
-        var breaks = _lineBreaks ??= LineBreakTokens();
+        var breaks = Texts.LineBreaks;
         return (uint)token < (uint)breaks.Length && breaks[token];
-    }
-
-    private bool[] LineBreakTokens()
-    {
-        var breaks = new bool[VocabularySize];
-        Span<byte> bytes = stackalloc byte[256];
-        for (var id = 0; id < breaks.Length; id++)
-        {
-            var length = (int)Weights.NativeHandle.TokenToSpan((LLamaToken)id, bytes, 0, false);
-            breaks[id] = length <= bytes.Length && bytes[..length].Contains((byte)'\n');
-        }
-        return breaks;
     }
 
     public void Dispose()
