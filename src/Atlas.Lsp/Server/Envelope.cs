@@ -46,9 +46,16 @@ internal static class Envelope
         // No method: a response to one of the server's requests, or nothing JSON-RPC knows.
         var isResponse = message.TryGetProperty("result", out _) ^ message.TryGetProperty("error", out _);
         if (!isResponse) return Refuse(InvalidRequest, "a message needs a \"method\", or an \"id\" with one of \"result\" and \"error\"", answerId, answer: true);
-        if (!idReadable || !awaited(id.GetRawText())) return new Refusal(null, $"a response to no request of the server's (id {(hasId ? id.GetRawText() : "missing")}), dropped");
+        if (!idReadable || !awaited(IdKey(id))) return new Refusal(null, $"a response to no request of the server's (id {(hasId ? id.GetRawText() : "missing")}), dropped");
         return null;
     }
+
+    /// <summary>
+    /// A readable id as one value, however it was written (escapes in a string, the digits of a number), so the id
+    /// of a request the server sent and the id of the editor's answer compare equal.
+    /// </summary>
+    public static string IdKey(JsonElement id) =>
+        id.ValueKind == JsonValueKind.String ? "s:" + id.GetString() : "n:" + id.GetInt64();
 
     /// <summary>An id LSP allows: a string, or an integer that fits in 64 bits.</summary>
     private static bool Readable(JsonElement id) =>

@@ -170,8 +170,9 @@ internal sealed class GuardedTransport(Stream input, Stream output, ILogger logg
             var name = reader.GetString();
             reader.Read();
             if (name == "method") hasMethod = true;
-            else if (name == "id" && reader.TokenType is JsonTokenType.String or JsonTokenType.Number)
-                id = JsonSerializer.Serialize(JsonElement.ParseValue(ref reader));
+            else if (name == "id" && reader.TokenType is JsonTokenType.String or JsonTokenType.Number && JsonElement.ParseValue(ref reader) is var value
+                     && (value.ValueKind == JsonValueKind.String || value.TryGetInt64(out _)))
+                id = Envelope.IdKey(value);
             reader.Skip();
         }
         if (hasMethod && id is not null) lock (_awaited) _awaited.Add(id);
