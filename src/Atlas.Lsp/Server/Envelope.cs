@@ -71,7 +71,12 @@ internal static class Envelope
     };
 
     private static Refusal Refuse(int code, string why, string id, bool answer) =>
-        new(answer ? ErrorAnswer(code, why, id) : null, why);
+        new(answer ? ErrorAnswer(code, $"{(code == InvalidParams ? "Invalid params" : "Invalid Request")}: {why}.", id) : null, why);
+
+    /// <summary>
+    /// The id of a message that passed <see cref="Check"/> as JSON text for an answer, or null when it is a notification.
+    /// </summary>
+    public static string? RequestId(JsonElement message) => message.TryGetProperty("id", out var id) ? id.GetRawText() : null;
 
     /// <summary>An error answer; <paramref name="id"/> is the request's id as JSON text, or "null".</summary>
     public static byte[] ErrorAnswer(int code, string message, string id)
@@ -85,7 +90,7 @@ internal static class Envelope
             writer.WriteRawValue(id);
             writer.WriteStartObject("error");
             writer.WriteNumber("code", code);
-            writer.WriteString("message", $"{(code == InvalidParams ? "Invalid params" : "Invalid Request")}: {message}.");
+            writer.WriteString("message", message);
             writer.WriteEndObject();
             writer.WriteEndObject();
         }

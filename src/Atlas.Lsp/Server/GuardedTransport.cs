@@ -9,11 +9,12 @@ namespace Atlas.Lsp.Server;
 /// Sits between the editor's pipes and StreamJsonRpc. StreamJsonRpc drops the connection on a message it cannot
 /// parse; an editor (or a bug in one) must not be able to kill the server that way. So incoming frames are checked
 /// here first: JSON objects that keep JSON-RPC's rules (<see cref="Envelope"/>) go on to StreamJsonRpc, other objects
-/// get the error the specification gives them (or are dropped when nobody waits for an answer), and anything else is
-/// answered with a JSON-RPC ParseError and skipped. Outgoing frames from StreamJsonRpc and our own error answers are written whole, one at a
+/// get the error the specification gives them (or are dropped when nobody waits for an answer), messages the session's
+/// state does not admit (<see cref="Lifecycle"/>) get LSP's error, and anything else is answered with a JSON-RPC
+/// ParseError and skipped. Outgoing frames from StreamJsonRpc and our own error answers are written whole, one at a
 /// time, so they never interleave.
 /// </summary>
-internal sealed class GuardedTransport(Stream input, Stream output, ILogger logger)
+internal sealed class GuardedTransport(Stream input, Stream output, Lifecycle lifecycle, ILogger logger)
 {
     private readonly Pipe _fromEditor = new();
     private readonly Pipe _toRpc = new();
@@ -75,6 +76,13 @@ internal sealed class GuardedTransport(Stream input, Stream output, ILogger logg
                         {
                             logger.LogWarning("Refused an incoming message: {Why}", refusal.Why);
                             if (refusal.Answer is { } answer) await SendAsync(answer, cancellationToken);
+                            continue;
+                        }
+                        if (message.RootElement.TryGetProperty("method", out var method) && lifecycle.Admit(method.GetString()!) is { } early)
+                        {
+                            var id = Envelope.RequestId(message.RootElement);
+                            logger.LogWarning("Refused {Kind} {Method}: {Why}", id is null ? "notification" : "request", method.GetString(), early.Message);
+                            if (id is not null) await SendAsync(Envelope.ErrorAnswer(early.Code, early.Message, id), cancellationToken);
                             continue;
                         }
                     }

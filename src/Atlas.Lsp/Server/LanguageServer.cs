@@ -28,9 +28,6 @@ public sealed class LanguageServer(DocumentStore documents, ModelHost models, Co
     private bool _clientWatchesFiles;
     private int _progressCount;
 
-    /// <summary>Set once shutdown was requested: exit then ends the process with 0 rather than 1.</summary>
-    public bool ShutdownRequested { get; private set; }
-
     /// <summary>Completes when the client sent exit.</summary>
     public TaskCompletionSource Exited { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -74,12 +71,9 @@ public sealed class LanguageServer(DocumentStore documents, ModelHost models, Co
             });
     }
 
+    /// <summary>Nothing to release before exit; <see cref="Lifecycle"/> refuses every later request.</summary>
     [JsonRpcMethod("shutdown")]
-    public object? Shutdown()
-    {
-        ShutdownRequested = true;
-        return null;
-    }
+    public object? Shutdown() => null;
 
     [JsonRpcMethod("exit")]
     public void Exit() => Exited.TrySetResult();

@@ -46,7 +46,8 @@ public sealed class ServerHost : IDisposable
     {
         var logger = _logging.CreateLogger("atlas.transport");
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var transport = new GuardedTransport(input, output, logger);
+        var lifecycle = new Lifecycle();
+        var transport = new GuardedTransport(input, output, lifecycle, logger);
         transport.Start(stop.Token);
 
         var formatter = new SystemTextJsonFormatter { JsonSerializerOptions = Spec.Json };
@@ -71,7 +72,7 @@ public sealed class ServerHost : IDisposable
         _clientLog.Send = null;
         if (!exited) logger.LogInformation("The client closed the connection; exiting.");
         await stop.CancelAsync();
-        return Server.ShutdownRequested && exited ? 0 : 1;
+        return lifecycle.ShutdownRequested && exited ? 0 : 1;
     }
 
     public void Dispose() => _models.Dispose();
