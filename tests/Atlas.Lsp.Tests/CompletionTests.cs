@@ -241,6 +241,42 @@ public sealed partial class CompletionTests
         Assert.False((bool)status["params"]!["loading"]!);
     }
 
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    public async Task Without_a_model_the_user_is_told_once_what_to_set_and_the_status_says_so(string? model)
+    {
+        await using var client = LspClient.Start();
+        await client.InitializeAsync(model is null ? new { maxTokens = 8 } : new { model, maxTokens = 8 });
+        var message = await client.WaitForAsync(n => (string?)n["method"] == "window/showMessage", "showMessage");
+        var text = (string)message["params"]!["message"]!;
+        Assert.Contains("atlas.model", text);
+        Assert.Contains("models list", text);
+        Assert.Contains("models pull", text);
+        var status = await client.WaitForAsync(n => (string?)n["method"] == "atlas/status" && n["params"]?["problem"] is not null, "a status with the problem");
+        Assert.Contains("atlas.model", (string)status["params"]!["problem"]!);
+
+        // Once: another settings change without a model says nothing more.
+        await client.NotifyAsync("workspace/didChangeConfiguration", new { settings = new { atlas = new { maxTokens = 9 } } });
+        await client.OpenAsync(Uri, Code, Language);
+        Assert.Empty((await client.RequestAsync("textDocument/inlineCompletion", At(4, 15)))["result"]!["items"]!.AsArray());
+        Assert.Single(client.Notifications, n => (string?)n["method"] == "window/showMessage");
+    }
+
+    [Theory]
+    [InlineData(4096)]
+    [InlineData(1_000_000_000)]
+    public async Task A_max_tokens_the_context_cannot_hold_is_cut_to_half_the_context_with_a_warning_and_completions_work(int maxTokens)
+    {
+        await using var client = LspClient.Start();
+        await client.InitializeAsync(new { model = LspClient.TinyModel, maxTokens, timeBudgetMs = 300 });
+        var warning = await client.WaitForAsync(n => (string?)n["method"] == "window/showMessage" && ((string?)n["params"]?["message"])?.Contains("atlas.maxTokens") == true, "the maxTokens warning");
+        Assert.Contains("using 2048", (string)warning["params"]!["message"]!);
+        await client.OpenAsync(Uri, Code, Language);
+        var answer = await client.RequestAsync("textDocument/inlineCompletion", At(4, 15));
+        Assert.True(answer["result"] is JsonObject, answer.ToJsonString());
+    }
+
     [Fact]
     public async Task A_missing_model_is_shown_to_the_user_and_completions_answer_empty()
     {

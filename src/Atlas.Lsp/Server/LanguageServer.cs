@@ -27,6 +27,10 @@ public sealed class LanguageServer(DocumentStore documents, ModelHost models, Co
     private bool _clientShowsProgress;
     private bool _clientWatchesFiles;
     private int _progressCount;
+    private bool _toldNoModel;
+
+    /// <summary>What the user is told, once, when no model is configured.</summary>
+    public const string NoModel = "no model is configured, so there are no suggestions. Set atlas.model to a GGUF file or a catalog name: `atlas-lsp models list` shows the catalog and what is downloaded, `atlas-lsp models pull NAME` downloads one.";
 
     /// <summary>Completes when the client sent exit.</summary>
     public TaskCompletionSource Exited { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -253,22 +257,36 @@ public sealed class LanguageServer(DocumentStore documents, ModelHost models, Co
 
     private void Reload()
     {
-        if (_settings.Engine is null && _settings.Model is null)
+        if (_settings.Engine is null)
         {
-            _ = models.Configure(null, null, problem => _ = ShowMessageAsync(Spec.MessageError, $"Atlas: {problem}"));
-            _ = NotifyAsync("atlas/status", new { loading = false });
+            // An unset or empty atlas.model: without a word the user would get empty completions forever.
+            _ = models.Configure(null, null, null);
+            if (!_toldNoModel) _ = ShowMessageAsync(Spec.MessageWarning, $"Atlas: {NoModel}");
+            _toldNoModel = true;
+            _ = NotifyAsync("atlas/status", new { loading = false, problem = NoModel });
             return;
         }
+        _toldNoModel = false;
         var token = $"atlas-load-{Interlocked.Increment(ref _progressCount)}";
         var progress = _clientShowsProgress && models.IsNew(_settings.Engine) ? new ClientProgress(this, token) : null;
         progress?.Begin($"Loading {Path.GetFileName(_settings.Model)}");
-        var budget = _settings.Budget;
-        var maxTokens = _settings.MaxTokens;
-        var load = models.Configure(_settings.Engine, progress, problem => _ = ShowMessageAsync(Spec.MessageError, $"Atlas: {problem}"),
-            engine => repository.UseModel(engine.Model.CountTokens, budget with { TotalTokens = engine.Info.ContextSize - maxTokens }));
+        var load = models.Configure(_settings.Engine, progress, problem => _ = ShowMessageAsync(Spec.MessageError, $"Atlas: {problem}"), UseModel);
         _ = load.ContinueWith(t => progress?.End(t.Result is null ? "Model not loaded" : "Model loaded"), TaskScheduler.Default);
         // A status display (VS Code's status bar) shows the model once it is ready, not only after the first completion.
-        _ = load.ContinueWith(t => NotifyAsync("atlas/status", new { model = t.Result?.Info.ModelName, draft = t.Result?.Info.DraftModelName, loading = false }), TaskScheduler.Default);
+        _ = load.ContinueWith(t => NotifyAsync("atlas/status", new { model = t.Result?.Info.ModelName, draft = t.Result?.Info.DraftModelName, loading = false, problem = models.Problem ?? "" }), TaskScheduler.Default);
+    }
+
+    /// <summary>Holds the settings to the loaded model's context window, then sizes the prompt budget in its tokens.</summary>
+    private void UseModel(CompletionEngine engine)
+    {
+        var (settings, problem) = _settings.FitTo(engine.Info.ContextSize);
+        if (problem is not null)
+        {
+            _settings = settings;
+            logger.LogWarning("Setting changed: {Problem}", problem);
+            _ = ShowMessageAsync(Spec.MessageWarning, $"Atlas: {problem}.");
+        }
+        repository.UseModel(engine.Model.CountTokens, settings.Budget with { TotalTokens = engine.Info.ContextSize - settings.MaxTokens });
     }
 
     /// <summary>
