@@ -158,4 +158,22 @@ public sealed class HostileInputTests
         Assert.True(answer.ContainsKey("result"), answer.ToJsonString());
         await AssertStillServing(client);
     }
+
+    [Fact]
+    public async Task Text_with_a_lone_surrogate_is_kept_with_a_replacement_character_and_served()
+    {
+        await using var client = await Started();
+        // Written by hand: a serializer would not produce the lone "\ud800"; the pair "\ud83d\ude00" must stay a pair.
+        var open = """{"jsonrpc":"2.0","method":"textDocument/didOpen","params":{"textDocument":{"uri":"file:///work/lone.cs","languageId":"csharp","version":1,"text":"var a = \"\ud800\";\nvar b = \"\ud83d\ude00\";\nvar c = \\ud800;\n"}}}""";
+        await client.WriteAsync(Encoding.UTF8.GetBytes(open));
+        // Line 1 is `var b = "😀";`: 13 UTF-16 units with the pair; the end of the line is a valid position, one more is not.
+        var served = await client.RequestAsync("textDocument/completion", new { textDocument = new { uri = "file:///work/lone.cs" }, position = new { line = 1, character = 13 } });
+        Assert.True(served.ContainsKey("result"), served.ToJsonString());
+        var beyond = await client.RequestAsync("textDocument/completion", new { textDocument = new { uri = "file:///work/lone.cs" }, position = new { line = 1, character = 14 } });
+        Assert.Equal(-32602, (int)beyond["error"]!["code"]!);
+        // An escaped backslash before "ud800" is text, not an escape: line 2 keeps its 15 units.
+        var third = await client.RequestAsync("textDocument/completion", new { textDocument = new { uri = "file:///work/lone.cs" }, position = new { line = 2, character = 15 } });
+        Assert.True(third.ContainsKey("result"), third.ToJsonString());
+        Assert.Contains("lone UTF-16 surrogate", client.Stderr);
+    }
 }

@@ -46,6 +46,23 @@ public sealed class LifecycleTests
     }
 
     [Fact]
+    public async Task A_client_that_sends_everything_at_once_gets_every_answer_before_the_exit()
+    {
+        // The answers were lost when exit ended the process with them still on their way out.
+        await using var client = LspClient.Start();
+        var initialize = client.Send("initialize", new { processId = Environment.ProcessId, capabilities = new { } });
+        await client.NotifyAsync("initialized", new { });
+        var unknown = client.Send("atlas/noSuchMethod", new { });
+        var shutdown = client.Send("shutdown", null);
+        await client.NotifyAsync("exit", null);
+
+        Assert.True((await initialize.Answer).ContainsKey("result"));
+        Assert.Equal(-32601, (int)(await unknown.Answer)["error"]!["code"]!);
+        Assert.True((await shutdown.Answer).ContainsKey("result"));
+        Assert.Equal(0, await client.WaitForExitAsync());
+    }
+
+    [Fact]
     public async Task Exit_without_shutdown_ends_with_code_1()
     {
         await using var client = LspClient.Start();

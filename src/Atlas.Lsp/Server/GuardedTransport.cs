@@ -21,6 +21,8 @@ internal sealed class GuardedTransport(Stream input, Stream output, Lifecycle li
     private readonly Pipe _fromRpc = new();
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly HashSet<string> _awaited = new(StringComparer.Ordinal);
+    /// <summary>Ids of the editor's requests StreamJsonRpc has not answered yet (a list: an editor may repeat an id).</summary>
+    private readonly List<string> _unanswered = [];
 
     /// <summary>What StreamJsonRpc reads from.</summary>
     public Stream RpcInput => _toRpc.Reader.AsStream();
@@ -31,6 +33,9 @@ internal sealed class GuardedTransport(Stream input, Stream output, Lifecycle li
     /// <summary>Completes when the editor closes its end of the input.</summary>
     public Task InputClosed { get; private set; } = Task.CompletedTask;
 
+    /// <summary>Completes when StreamJsonRpc's output has ended and every message it wrote has reached the editor.</summary>
+    public Task OutputDrained { get; private set; } = Task.CompletedTask;
+
     public void Start(CancellationToken cancellationToken)
     {
         // Reading the editor's pipe blocks. On Unix the console stream's ReadAsync is a synchronous read on a pool
@@ -39,7 +44,7 @@ internal sealed class GuardedTransport(Stream input, Stream output, Lifecycle li
         // than a whole short generation). So a thread of its own reads the pipe; everything after it is asynchronous.
         new Thread(() => ReadEditor(cancellationToken)) { IsBackground = true, Name = "atlas-stdin" }.Start();
         InputClosed = Task.Run(() => PumpInputAsync(cancellationToken), cancellationToken);
-        _ = Task.Run(() => PumpOutputAsync(cancellationToken), cancellationToken);
+        OutputDrained = Task.Run(() => PumpOutputAsync(cancellationToken), cancellationToken);
     }
 
     private void ReadEditor(CancellationToken cancellationToken)
@@ -68,8 +73,11 @@ internal sealed class GuardedTransport(Stream input, Stream output, Lifecycle li
         {
             while (await reader.ReadAsync(cancellationToken) is { } frame)
             {
+                if (frame.Body is { } text && frame.Problem is null && LoneSurrogates.Replace(text) is > 0 and var lone)
+                    logger.LogWarning("Replaced {Count} lone UTF-16 surrogate(s) in an incoming message with U+FFFD", lone);
                 if (frame.Body is { } body && frame.Problem is null && JsonObject(body) is { } message)
                 {
+                    string? requestId;
                     using (message)
                     {
                         if (Envelope.Check(message.RootElement, Awaited) is { } refusal)
@@ -85,7 +93,9 @@ internal sealed class GuardedTransport(Stream input, Stream output, Lifecycle li
                             if (id is not null) await SendAsync(Envelope.ErrorAnswer(early.Code, early.Message, id), cancellationToken);
                             continue;
                         }
+                        requestId = method.ValueKind == JsonValueKind.String && message.RootElement.TryGetProperty("id", out var idValue) ? Envelope.IdKey(idValue) : null;
                     }
+                    if (requestId is not null) lock (_unanswered) _unanswered.Add(requestId);
                     await WriteFrameAsync(_toRpc.Writer, body, cancellationToken);
                     continue;
                 }
@@ -165,7 +175,8 @@ internal sealed class GuardedTransport(Stream input, Stream output, Lifecycle li
 
     /// <summary>
     /// Remembers the id of a request the server sends the editor, so that its answer is let through to StreamJsonRpc
-    /// and an answer to anything else is not (StreamJsonRpc ends the connection on a response it cannot place).
+    /// and an answer to anything else is not (StreamJsonRpc ends the connection on a response it cannot place); and
+    /// crosses off the editor's requests as their answers go out.
     /// </summary>
     private void NoteRequest(byte[] body)
     {
@@ -183,7 +194,23 @@ internal sealed class GuardedTransport(Stream input, Stream output, Lifecycle li
                 id = Envelope.IdKey(value);
             reader.Skip();
         }
-        if (hasMethod && id is not null) lock (_awaited) _awaited.Add(id);
+        if (id is null) return;
+        if (hasMethod) lock (_awaited) _awaited.Add(id);
+        else lock (_unanswered) _unanswered.Remove(id);
+    }
+
+    /// <summary>
+    /// Waits, at most <paramref name="limit"/>, until every request passed on to StreamJsonRpc has its answer on the
+    /// way to the editor: at exit, a client that sent everything at once still gets the answers it asked for.
+    /// </summary>
+    public async Task AnsweredAsync(TimeSpan limit)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (clock.Elapsed < limit)
+        {
+            lock (_unanswered) if (_unanswered.Count == 0) return;
+            await Task.Delay(10, CancellationToken.None);
+        }
     }
 
     private bool Awaited(string id)

@@ -71,6 +71,12 @@ public sealed class ServerHost : IDisposable
         var exited = Server.Exited.Task.IsCompleted;
         _clientLog.Send = null;
         if (!exited) logger.LogInformation("The client closed the connection; exiting.");
+        // Answers to requests sent before exit (the initialize and shutdown results of a client that sent everything
+        // at once) were lost when the process ended first: let them be made, end StreamJsonRpc's output, and let what
+        // it wrote reach the editor.
+        await transport.AnsweredAsync(TimeSpan.FromSeconds(1));
+        rpc.Dispose();
+        await Task.WhenAny(transport.OutputDrained, Task.Delay(TimeSpan.FromSeconds(1), CancellationToken.None));
         await stop.CancelAsync();
         return lifecycle.ShutdownRequested && exited ? 0 : 1;
     }
