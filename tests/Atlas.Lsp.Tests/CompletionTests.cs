@@ -183,6 +183,29 @@ public sealed partial class CompletionTests
     }
 
     [Fact]
+    public async Task In_a_cancellation_storm_every_request_gets_one_answer_a_result_or_request_cancelled()
+    {
+        await using var client = LspClient.Start();
+        await client.InitializeAsync(new { model = LspClient.TinyModel, maxTokens = 64 });
+        await client.OpenAsync(Uri, Code, Language);
+        await ModelLoaded(client);
+
+        var answers = new List<Task<JsonObject>>();
+        for (var i = 0; i < 200; i++)
+        {
+            var (id, answer) = client.Send(i % 3 == 0 ? "textDocument/completion" : "textDocument/inlineCompletion", At(4, 15));
+            answers.Add(answer);
+            if (i % 4 != 3) await client.NotifyAsync("$/cancelRequest", new { id });
+        }
+        var all = await Task.WhenAll(answers);
+        Assert.All(all, a => Assert.True(a["result"] is JsonObject || (int?)a["error"]?["code"] == -32800, a.ToJsonString()));
+        Assert.Contains(all, a => (int?)a["error"]?["code"] == -32800);
+        Assert.True((await client.RequestAsync("textDocument/inlineCompletion", At(4, 15)))["result"] is JsonObject);
+        // Exactly one answer each: nothing left over that matched no request.
+        Assert.DoesNotContain(client.Unmatched, m => m["method"] is null);
+    }
+
+    [Fact]
     public async Task A_newer_request_for_the_document_supersedes_the_older_one()
     {
         await using var client = LspClient.Start();

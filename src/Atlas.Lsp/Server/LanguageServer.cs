@@ -212,7 +212,10 @@ public sealed class LanguageServer(DocumentStore documents, ModelHost models, Co
         try
         {
             var engine = await models.EngineAsync(latest.Token);
-            // A request the client cancelled is answered RequestCancelled whatever path it took, never with a result.
+            // A request whose $/cancelRequest was read before its answer was made is answered RequestCancelled, whatever
+            // path it took. A cancel read later finds the answer made: a result already on its way, or the empty
+            // answer of a request a newer one superseded (in a storm the newer request can come before the older
+            // one's cancel is read). LSP allows both; the storm test pins down that every request gets one of them.
             cancellationToken.ThrowIfCancellationRequested();
             if (engine is null) return null;
             var queuedMs = clock.Elapsed.TotalMilliseconds;
