@@ -67,6 +67,8 @@ public sealed partial class CompletionTests
         }
         // The tiny model writes random words: some of them must have broken the C# file, or this test proves nothing.
         Assert.True(guarded > 0, "the syntax guard changed none of the suggestions");
+        // And the log's one line per answer says which stage changed it and why.
+        await client.WaitForAsync(_ => System.Text.RegularExpressions.Regex.IsMatch(client.Stderr, @"Guarded\.cs:\d+:\d+: \d+ chars from the model \(the syntax check (dropped|cut)"), "a log line naming the syntax check");
     }
 
     [Fact]

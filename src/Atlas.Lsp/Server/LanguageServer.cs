@@ -223,11 +223,11 @@ public sealed class LanguageServer(DocumentStore documents, ModelHost models, Co
             OnSuggestion?.Invoke(suggestion);
             // For clients with a status display (the VS Code extension); others ignore unknown notifications.
             _ = NotifyAsync("atlas/status", new { model = engine.Info.ModelName, draft = engine.Info.DraftModelName, latencyMs = suggestion.TotalMs + queuedMs, acceptance = suggestion.Timings?.AcceptanceRate, loading = false });
-            // One line per answer (0 chars: nothing worth showing, or the language's check dropped it), with every
-            // stage's time and, when a draft speculates, its acceptance.
-            logger.LogInformation("Completion {Uri}:{Position}: {Chars} chars from the {Source} in {Total:F1} ms (model wait {Wait:F1} ms, post-processing {Post:F1} ms){Engine}",
-                document.Uri, position, suggestion.Text?.Length ?? 0, suggestion.FromCache ? "cache" : "model", suggestion.TotalMs + queuedMs, queuedMs,
-                suggestion.TotalMs - suggestion.EngineMs, suggestion.Timings is { } t ? $"; engine: {t}" : "");
+            // One line per answer: what is shown, which stage dropped or cut the model's text and why, every stage's
+            // time and, when a draft speculates, its acceptance.
+            logger.LogInformation("Completion {Uri}:{Position}: {Chars} chars from the {Source}{Why} in {Total:F1} ms (model wait {Wait:F1} ms, post-processing {Post:F1} ms){Engine}",
+                document.Uri, position, suggestion.Text?.Length ?? 0, suggestion.FromCache ? "cache" : "model", suggestion.Why is { } why ? $" ({why})" : "",
+                suggestion.TotalMs + queuedMs, queuedMs, suggestion.TotalMs - suggestion.EngineMs, suggestion.Timings is { } t ? $"; engine: {t}" : "");
             cancellationToken.ThrowIfCancellationRequested();
             return suggestion;
         }
