@@ -113,8 +113,27 @@ public sealed class LanguageServer(DocumentStore documents, ModelHost models, Co
     [JsonRpcMethod("textDocument/didClose", UseSingleObjectParameterDeserialization = true)]
     public void DidClose(DidCloseTextDocumentParams parameters)
     {
+        var size = documents.Get(parameters.TextDocument.Uri)?.Text.Length ?? 0;
         documents.Close(parameters.TextDocument.Uri);
         repository.Closed(parameters.TextDocument.Uri);
+        if (size >= LargeDocument) ReleaseMemory(size);
+    }
+
+    /// <summary>Characters from which a closed document's memory is worth a compacting collection (1 MB of text is 2 MB of heap, more with its trees).</summary>
+    private const int LargeDocument = 1 << 20;
+
+    /// <summary>
+    /// A large document leaves its text, lines, syntax trees and prompt pieces in the large-object heap, which the
+    /// collector does not compact by default: RSS stayed hundreds of MB up after a 23 MB file was closed. One
+    /// compacting collection after such a close gives that memory back to the system; it costs tens of milliseconds,
+    /// once per large close.
+    /// </summary>
+    private void ReleaseMemory(int size)
+    {
+        var before = Environment.WorkingSet;
+        System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        logger.LogInformation("Closed a document of {Chars:N0} chars; working set {Before:N0} → {After:N0} MB", size, before >> 20, Environment.WorkingSet >> 20);
     }
 
     [JsonRpcMethod("workspace/didChangeWatchedFiles", UseSingleObjectParameterDeserialization = true)]
