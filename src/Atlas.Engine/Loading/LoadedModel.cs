@@ -213,7 +213,7 @@ public sealed class LoadedModel : IDisposable
         BatchSize = (uint)settings.BatchSize,
         UBatchSize = (uint)settings.BatchSize,
         Threads = settings.EffectiveThreads,
-        BatchThreads = settings.EffectiveThreads,
+        BatchThreads = settings.EffectiveBatchThreads,
         // Quantized V needs flash attention; it is also the faster path on CPU.
         FlashAttention = true,
     };

@@ -10,7 +10,8 @@ internal sealed class EngineOptions
     public Option<string> Model { get; } = new("--model") { Description = "Path to a GGUF model file, or a catalog name (see `models list`).", Required = true };
     public Option<int> ContextSize { get; } = new("--ctx-size") { Description = "Context window in tokens.", DefaultValueFactory = _ => EngineSettings.DefaultContextSize };
     public Option<string> KvCache { get; } = new("--kv-cache") { Description = "KV cache type: q8_0, f16 or q4_0.", DefaultValueFactory = _ => "q8_0" };
-    public Option<int?> Threads { get; } = new("--threads") { Description = "CPU threads (default: every logical processor)." };
+    public Option<int?> Threads { get; } = new("--threads") { Description = $"CPU threads for generating (default here: {EngineSettings.DefaultThreads})." };
+    public Option<int?> BatchThreads { get; } = new("--batch-threads") { Description = $"CPU threads for prompt evaluation (default here: --threads if given, else {EngineSettings.DefaultBatchThreads})." };
     public Option<int> GpuLayers { get; } = new("--gpu-layers") { Description = "Layers to offload to a GPU backend." };
     public Option<string?> Draft { get; } = new("--draft") { Description = "Path to a draft GGUF model of the same family, for speculative decoding." };
     public Option<int> DraftMax { get; } = new("--draft-max") { Description = "Most tokens drafted per target pass.", DefaultValueFactory = _ => new EngineSettings { ModelPath = "" }.DraftMax };
@@ -47,6 +48,7 @@ internal sealed class EngineOptions
         command.Options.Add(ContextSize);
         command.Options.Add(KvCache);
         command.Options.Add(Threads);
+        command.Options.Add(BatchThreads);
         command.Options.Add(GpuLayers);
         command.Options.Add(Draft);
         command.Options.Add(DraftMax);
@@ -65,6 +67,7 @@ internal sealed class EngineOptions
         ContextSize = result.GetValue(ContextSize),
         KvCache = KvCachePlan.Parse(result.GetValue(KvCache)!),
         Threads = result.GetValue(Threads),
+        BatchThreads = result.GetValue(BatchThreads),
         GpuLayers = result.GetValue(GpuLayers),
         DraftModelPath = result.GetValue(Draft) is { } draft ? Resolve(draft) : null,
         DraftMax = result.GetValue(DraftMax),

@@ -36,6 +36,8 @@ public sealed record AtlasSettings
     public string CompletionMode { get; init; } = "auto";
     public int GpuLayers { get; init; }
     public int? Threads { get; init; }
+    /// <summary>CPU threads for prompt evaluation (atlas.batchThreads; null: as the engine decides).</summary>
+    public int? BatchThreads { get; init; }
     /// <summary>Completions on or off (the editor's toggle).</summary>
     public bool Enabled { get; init; } = true;
     /// <summary>Fix candidates tried before giving up (atlas.fixCandidates).</summary>
@@ -77,6 +79,7 @@ public sealed record AtlasSettings
                     "completionMode" => settings with { CompletionMode = Mode(property.Value) },
                     "gpuLayers" => settings with { GpuLayers = property.Value.GetInt32() },
                     "threads" => settings with { Threads = property.Value.ValueKind == JsonValueKind.Null ? null : ThreadCount(property.Value) },
+                    "batchThreads" => settings with { BatchThreads = property.Value.ValueKind == JsonValueKind.Null ? null : ThreadCount(property.Value) },
                     "enabled" => settings with { Enabled = property.Value.GetBoolean() },
                     "fixCandidates" => settings with { FixCandidates = Positive(property.Value) },
                     "prefixShare" => settings with { Budget = settings.Budget with { PrefixShare = Share(property.Value, mayBeZero: false) } },
@@ -129,6 +132,7 @@ public sealed record AtlasSettings
         KvCache = KvCachePlan.Parse(KvCacheType),
         GpuLayers = GpuLayers,
         Threads = Threads,
+        BatchThreads = BatchThreads,
     };
 
     public CompletionOptions Completion => new() { Mode = LineMode, MaxTokens = MaxTokens, TimeBudget = TimeSpan.FromMilliseconds(TimeBudgetMs) };
