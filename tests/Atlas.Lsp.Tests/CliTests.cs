@@ -122,4 +122,17 @@ public sealed class CliTests
         Directory.CreateDirectory(hub);
         Assert.Contains($"also found in the Hugging Face cache: {hub}", (await Run(environment, "models", "list")).Out);
     }
+
+    [Theory]
+    [InlineData("--threads", "0", "--threads: must be positive, not 0")]
+    [InlineData("--ctx-size", "0", "--ctx-size: must be positive, not 0")]
+    [InlineData("--max-tokens", "0", "--max-tokens: must be positive, not 0")]
+    [InlineData("--threads", "100000", "--threads: must be at most")]
+    [InlineData("--draft-p-min", "1.5", "--draft-p-min: must be between 0 and 1, not 1.5")]
+    public async Task Complete_refuses_option_values_the_server_refuses_in_its_settings_with_the_same_words(string option, string value, string message)
+    {
+        var (code, _, error) = await Run("complete", "--model", SharedModels.Find(SharedModels.TinyLlama), "--file", Sample(), "--line", "0", "--character", "0", option, value);
+        Assert.NotEqual(0, code);
+        Assert.Contains(message, error);
+    }
 }

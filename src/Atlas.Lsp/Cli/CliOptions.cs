@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Atlas.Engine;
 using Atlas.Engine.Loading;
+using Atlas.Lsp.Server;
 
 namespace Atlas.Lsp.Cli;
 
@@ -40,6 +41,21 @@ internal sealed class EngineOptions
         {
             throw new UserError(e.Message);
         }
+    }
+
+    /// <summary>
+    /// Values the server would refuse in its settings are refused here with the same words (threads 0 ran 30 times
+    /// slower, a context of 0 failed deep in llama.cpp).
+    /// </summary>
+    public EngineOptions()
+    {
+        Rules.Keep(ContextSize, AtlasSettings.Positive);
+        Rules.Keep(Threads, n => n is { } t ? AtlasSettings.ThreadCount(t) : 0);
+        Rules.Keep(BatchThreads, n => n is { } t ? AtlasSettings.ThreadCount(t) : 0);
+        Rules.Keep(DraftThreads, AtlasSettings.ThreadCount);
+        Rules.Keep(DraftMax, AtlasSettings.Positive);
+        Rules.Keep(DraftPMin, AtlasSettings.Probability);
+        Rules.Keep(GpuLayers, n => n >= 0 ? n : throw new ArgumentException($"must not be negative, not {n}"));
     }
 
     public void AddTo(Command command)
@@ -106,4 +122,20 @@ internal sealed class PositionOptions
         if (!document.Contains(position)) throw new UserError($"Position {position} is outside '{path.Name}' ({document.LineCount} lines).");
         return (document, position);
     }
+}
+
+/// <summary>The settings' rules on command-line options: a value a rule refuses is a parse error naming the option.</summary>
+internal static class Rules
+{
+    public static void Keep<T, TResult>(Option<T> option, Func<T, TResult> rule) => option.Validators.Add(result =>
+    {
+        try
+        {
+            rule(result.GetValueOrDefault<T>());
+        }
+        catch (ArgumentException e)
+        {
+            result.AddError($"{option.Name}: {e.Message}");
+        }
+    });
 }
