@@ -130,7 +130,9 @@ public sealed class LifecycleTests
     }
 
     [Theory]
-    [InlineData("--version", "0.1.0")]
+    [InlineData("--version", "atlas-lsp 0.1.0")]
+    [InlineData("--version", "backend: Cpu (LLamaSharp 0.30.0)")]
+    [InlineData("--version", "llama.cpp: CPU : ")]
     [InlineData("--help", "--stdio")]
     public async Task Version_and_help_print_and_exit_0(string flag, string expected)
     {
