@@ -1,6 +1,7 @@
 using System.IO.Pipelines;
 using System.Text;
 using System.Text.Json;
+using System.Text.Unicode;
 using Microsoft.Extensions.Logging;
 
 namespace Atlas.Lsp.Server;
@@ -139,12 +140,18 @@ internal sealed class GuardedTransport(Stream input, Stream output, ILogger logg
         await writer.WriteAsync(body, cancellationToken);
     }
 
-    /// <summary>The body as a JSON object, or null when it is not one.</summary>
+    /// <summary>
+    /// The body as a JSON object, or null when it is not one. Nesting deeper than StreamJsonRpc reads (64 levels, its
+    /// reader's default) counts as not JSON: let through, it ended the connection. So do bytes that are not UTF-8
+    /// (JSON text is UTF-8; the parser checks a string's bytes only when it is read, and an id or a method that could
+    /// not be read ended the connection too).
+    /// </summary>
     private static JsonDocument? JsonObject(byte[] body)
     {
+        if (!Utf8.IsValid(body)) return null;
         try
         {
-            var document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 256 });
+            var document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 64 });
             if (document.RootElement.ValueKind == JsonValueKind.Object) return document;
             document.Dispose();
             return null;
