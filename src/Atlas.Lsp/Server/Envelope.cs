@@ -20,9 +20,10 @@ internal static class Envelope
 
     /// <summary>
     /// Null when the message may go on to StreamJsonRpc. <paramref name="awaited"/> says whether a response's id is
-    /// one of the server's requests still waiting for an answer (and takes it off the list).
+    /// one of the server's requests still waiting for an answer (and takes it off the list). <paramref name="claim"/>
+    /// takes a request's id for as long as the request is in progress; false when another request in progress has it.
     /// </summary>
-    public static Refusal? Check(JsonElement message, Func<string, bool> awaited)
+    public static Refusal? Check(JsonElement message, Func<string, bool> awaited, Func<string, bool> claim)
     {
         var hasId = message.TryGetProperty("id", out var id);
         var idReadable = hasId && Readable(id);
@@ -41,6 +42,10 @@ internal static class Envelope
             // null is taken as no params: clients send it for exit and shutdown, and StreamJsonRpc reads it so.
             if (message.TryGetProperty("params", out var parameters) && parameters.ValueKind is not (JsonValueKind.Object or JsonValueKind.Array or JsonValueKind.Null))
                 return Refuse(InvalidParams, $"\"params\" of {name} must be an object or an array, not {Describe(parameters)}", answerId, answer: hasId);
+            // A second request with the id of one in progress: StreamJsonRpc answered it with its own -32000 ("an item
+            // with the same key has already been added"); the id is the editor's mistake, so Invalid Request.
+            if (hasId && !claim(IdKey(id)))
+                return Refuse(InvalidRequest, $"the id {answerId} belongs to a request still in progress", answerId, answer: true);
             return null;
         }
 

@@ -21,6 +21,7 @@ internal sealed class GuardedTransport(Stream input, Stream output, ILogger logg
     private readonly Pipe _fromRpc = new();
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly HashSet<string> _awaited = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _inProgress = new(StringComparer.Ordinal);
 
     /// <summary>What StreamJsonRpc reads from.</summary>
     public Stream RpcInput => _toRpc.Reader.AsStream();
@@ -72,7 +73,7 @@ internal sealed class GuardedTransport(Stream input, Stream output, ILogger logg
                 {
                     using (message)
                     {
-                        if (Envelope.Check(message.RootElement, Awaited) is { } refusal)
+                        if (Envelope.Check(message.RootElement, Awaited, Claim) is { } refusal)
                         {
                             logger.LogWarning("Refused an incoming message: {Why}", refusal.Why);
                             if (refusal.Answer is { } answer) await SendAsync(answer, cancellationToken);
@@ -108,7 +109,7 @@ internal sealed class GuardedTransport(Stream input, Stream output, ILogger logg
         {
             while (await reader.ReadAsync(cancellationToken) is { Body: { } body })
             {
-                NoteRequest(body);
+                NoteIds(body);
                 await SendAsync(body, cancellationToken);
             }
         }
@@ -164,9 +165,10 @@ internal sealed class GuardedTransport(Stream input, Stream output, ILogger logg
 
     /// <summary>
     /// Remembers the id of a request the server sends the editor, so that its answer is let through to StreamJsonRpc
-    /// and an answer to anything else is not (StreamJsonRpc ends the connection on a response it cannot place).
+    /// and an answer to anything else is not (StreamJsonRpc ends the connection on a response it cannot place); and
+    /// frees the id of an editor's request the server answers, which a new request may then use again.
     /// </summary>
-    private void NoteRequest(byte[] body)
+    private void NoteIds(byte[] body)
     {
         var reader = new Utf8JsonReader(body);
         string? id = null;
@@ -182,7 +184,14 @@ internal sealed class GuardedTransport(Stream input, Stream output, ILogger logg
                 id = Envelope.IdKey(value);
             reader.Skip();
         }
-        if (hasMethod && id is not null) lock (_awaited) _awaited.Add(id);
+        if (id is null) return;
+        if (hasMethod) lock (_awaited) _awaited.Add(id);
+        else lock (_inProgress) _inProgress.Remove(id);
+    }
+
+    private bool Claim(string id)
+    {
+        lock (_inProgress) return _inProgress.Add(id);
     }
 
     private bool Awaited(string id)
