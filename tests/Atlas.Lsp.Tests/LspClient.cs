@@ -26,6 +26,12 @@ public sealed class LspClient : IAsyncDisposable
     public ConcurrentQueue<JsonObject> Unmatched { get; } = new();
     public string Stderr { get { lock (_stderr) return _stderr.ToString(); } }
 
+    /// <summary>The server's process id, for reading its memory from /proc.</summary>
+    public int ProcessId => _process.Id;
+
+    /// <summary>Whether the server has ended (a crash, when the test did not send exit).</summary>
+    public bool HasExited => _process.HasExited;
+
     private LspClient(Process process)
     {
         _process = process;
