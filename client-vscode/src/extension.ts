@@ -3,7 +3,7 @@
 // as ghost text and its "fix this" code actions in the light bulb.
 import * as vscode from "vscode";
 import { LanguageClient, LanguageClientOptions, ServerOptions } from "vscode-languageclient/node";
-import { serverCommand, serverSettings, statusText, Status } from "./settings";
+import { serverCommand, serverSettings, statusText, statusTooltip, Status } from "./settings";
 
 let client: LanguageClient | undefined;
 const status: Status = { enabled: true, loading: true };
@@ -13,7 +13,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   status.enabled = config().get<boolean>("enabled", true);
   const bar = vscode.window.createStatusBarItem(vscode.StatusBarAlignment.Right, 100);
   bar.command = "atlas.toggle";
-  const refresh = () => { bar.text = statusText(status); bar.show(); };
+  const refresh = () => {
+    bar.text = statusText(status);
+    bar.tooltip = statusTooltip(status);
+    bar.backgroundColor = status.problem ? new vscode.ThemeColor("statusBarItem.warningBackground") : undefined;
+    bar.show();
+  };
   refresh();
   const output = vscode.window.createOutputChannel("Atlas", { log: true });
 
@@ -49,7 +54,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     };
     client = new LanguageClient("atlas", "Atlas", serverOptions, clientOptions);
     // Before start: the server reports the loaded model as soon as it is ready, possibly before start resolves.
-    client.onNotification("atlas/status", (s: { model?: string; latencyMs?: number; acceptance?: number; loading?: boolean }) => {
+    client.onNotification("atlas/status", (s: { model?: string; latencyMs?: number; acceptance?: number; loading?: boolean; problem?: string }) => {
       Object.assign(status, s, { loading: s.loading ?? false });
       refresh();
     });

@@ -39,14 +39,22 @@ export interface Status {
   model?: string;
   latencyMs?: number;
   acceptance?: number;
+  /** Why the server cannot suggest (no model configured, a model that did not load); empty when all is well. */
+  problem?: string;
 }
 
-/** The status bar's text: model, last completion latency, draft acceptance. */
+/** The status bar's text: model, last completion latency, draft acceptance; a warning when the server has a problem. */
 export function statusText(status: Status): string {
   if (!status.enabled) return "$(circle-slash) Atlas off";
   if (status.loading) return "$(sync~spin) Atlas loading";
-  const parts = [`$(sparkle) ${status.model ?? "Atlas"}`];
+  if (status.problem && !status.model) return "$(warning) Atlas: no model";
+  const parts = [`${status.problem ? "$(warning)" : "$(sparkle)"} ${status.model ?? "Atlas"}`];
   if (status.latencyMs !== undefined) parts.push(`${Math.round(status.latencyMs)} ms`);
   if (status.acceptance !== undefined && status.acceptance > 0) parts.push(`draft ${Math.round(status.acceptance * 100)}%`);
   return parts.join(" · ");
+}
+
+/** The status bar's tooltip: the server's problem and what to do about it, or what a click does. */
+export function statusTooltip(status: Status): string {
+  return status.problem ? `Atlas: ${status.problem}` : "Atlas: click to turn completions on or off";
 }

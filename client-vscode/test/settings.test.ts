@@ -3,7 +3,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { serverCommand, serverSettings, statusText } from "../src/settings";
+import { serverCommand, serverSettings, statusText, statusTooltip } from "../src/settings";
 
 test("settings sent to the server are the atlas section without empty values", () => {
   const values: Record<string, unknown> = { model: "qwen2.5-coder-1.5b", draftModel: "", maxTokens: 64, serverPath: "/x" };
@@ -26,4 +26,12 @@ test("the status bar shows model, latency and draft acceptance, or that completi
   assert.equal(statusText({ enabled: true, loading: false, model: "Qwen2.5-Coder", latencyMs: 84.4, acceptance: 0.71 }), "$(sparkle) Qwen2.5-Coder · 84 ms · draft 71%");
   assert.equal(statusText({ enabled: false, loading: false }), "$(circle-slash) Atlas off");
   assert.equal(statusText({ enabled: true, loading: true }), "$(sync~spin) Atlas loading");
+});
+
+test("without a model the status bar warns and its tooltip says what to set", () => {
+  const problem = "no model is configured, so there are no suggestions. Set atlas.model to a GGUF file or a catalog name";
+  assert.equal(statusText({ enabled: true, loading: false, problem }), "$(warning) Atlas: no model");
+  assert.match(statusTooltip({ enabled: true, loading: false, problem }), /atlas\.model/);
+  assert.equal(statusText({ enabled: true, loading: false, model: "Qwen", problem: "the draft did not load" }), "$(warning) Qwen");
+  assert.equal(statusText({ enabled: true, loading: false, model: "Qwen", problem: "" }), "$(sparkle) Qwen");
 });

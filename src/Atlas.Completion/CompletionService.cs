@@ -29,6 +29,12 @@ public sealed record Suggestion(string? Text, int Offset, bool FromCache, bool S
 
     /// <summary>What the cleaner made of it, before the language's check (benchmarks measure each stage's effect).</summary>
     public string? CleanedText { get; init; }
+
+    /// <summary>
+    /// Which stage emptied or shortened the model's text, and why, for the log's one line per answer; null when it is
+    /// shown as the model wrote it (trailing whitespace aside) or came from the cache.
+    /// </summary>
+    public string? Why { get; init; }
 }
 
 /// <summary>
@@ -104,11 +110,14 @@ public sealed class CompletionService(IPromptSource prompts, SuggestionCache cac
         var text = SuggestionCleaner.Clean(completion.Text, after, pieces.Suffix);
         var cleaned = text;
         var replaced = text is null ? 0 : SuggestionCleaner.ReplacedLength(text, after);
+        var why = Cleaning(completion.Text, cleaned, completion.StopReason);
         if (text is not null && Check is not null)
         {
             var checkedText = Check(document, offset, replaced, text, cancellationToken);
             if (checkedText != text)
-                logger.LogDebug("Completion at {Uri}:{Position}: the check {Verdict}", document.Uri, position, checkedText is null ? "dropped it" : $"cut it from {text.Length} to {checkedText.Length} chars");
+                why = checkedText is null
+                    ? $"the syntax check dropped all {text.Length} chars (every line of it adds a syntax error)"
+                    : $"the syntax check cut it from {text.Length} to {checkedText.Length} chars (the rest adds a syntax error)";
             text = checkedText;
         }
         if (text is not null) cache.Remember(document, offset, text);
@@ -118,8 +127,16 @@ public sealed class CompletionService(IPromptSource prompts, SuggestionCache cac
             ReplacedLength = replaced,
             ModelText = completion.Text,
             CleanedText = cleaned,
+            Why = why,
         };
     }
+
+    /// <summary>What the cleaner did to the model's text, when it did more than trim trailing whitespace.</summary>
+    private static string? Cleaning(string model, string? cleaned, object stopReason) =>
+        model.Trim().Length == 0 ? $"the model wrote nothing to show (stopped: {stopReason})"
+        : cleaned is null ? $"the cleaner dropped all {model.Length} chars (they only repeat the code after the cursor)"
+        : cleaned.Length < model.TrimEnd().Length ? $"the cleaner cut it from {model.TrimEnd().Length} to {cleaned.Length} chars (the rest repeats the code after the cursor)"
+        : null;
 
     private static string FirstLine(string text) => text.IndexOf('\n') is var i and >= 0 ? text[..i] : text;
 }

@@ -67,6 +67,8 @@ public sealed partial class CompletionTests
         }
         // The tiny model writes random words: some of them must have broken the C# file, or this test proves nothing.
         Assert.True(guarded > 0, "the syntax guard changed none of the suggestions");
+        // And the log's one line per answer says which stage changed it and why.
+        await client.WaitForAsync(_ => System.Text.RegularExpressions.Regex.IsMatch(client.Stderr, @"Guarded\.cs:\d+:\d+: \d+ chars from the model \(the syntax check (dropped|cut)"), "a log line naming the syntax check");
     }
 
     [Fact]
@@ -183,6 +185,29 @@ public sealed partial class CompletionTests
     }
 
     [Fact]
+    public async Task In_a_cancellation_storm_every_request_gets_one_answer_a_result_or_request_cancelled()
+    {
+        await using var client = LspClient.Start();
+        await client.InitializeAsync(new { model = LspClient.TinyModel, maxTokens = 64 });
+        await client.OpenAsync(Uri, Code, Language);
+        await ModelLoaded(client);
+
+        var answers = new List<Task<JsonObject>>();
+        for (var i = 0; i < 200; i++)
+        {
+            var (id, answer) = client.Send(i % 3 == 0 ? "textDocument/completion" : "textDocument/inlineCompletion", At(4, 15));
+            answers.Add(answer);
+            if (i % 4 != 3) await client.NotifyAsync("$/cancelRequest", new { id });
+        }
+        var all = await Task.WhenAll(answers);
+        Assert.All(all, a => Assert.True(a["result"] is JsonObject || (int?)a["error"]?["code"] == -32800, a.ToJsonString()));
+        Assert.Contains(all, a => (int?)a["error"]?["code"] == -32800);
+        Assert.True((await client.RequestAsync("textDocument/inlineCompletion", At(4, 15)))["result"] is JsonObject);
+        // Exactly one answer each: nothing left over that matched no request.
+        Assert.DoesNotContain(client.Unmatched, m => m["method"] is null);
+    }
+
+    [Fact]
     public async Task A_newer_request_for_the_document_supersedes_the_older_one()
     {
         await using var client = LspClient.Start();
@@ -239,6 +264,42 @@ public sealed partial class CompletionTests
         var status = await client.WaitForAsync(n => (string?)n["method"] == "atlas/status", "atlas/status");
         Assert.Equal("LLaMA v2", (string?)status["params"]!["model"]);
         Assert.False((bool)status["params"]!["loading"]!);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    public async Task Without_a_model_the_user_is_told_once_what_to_set_and_the_status_says_so(string? model)
+    {
+        await using var client = LspClient.Start();
+        await client.InitializeAsync(model is null ? new { maxTokens = 8 } : new { model, maxTokens = 8 });
+        var message = await client.WaitForAsync(n => (string?)n["method"] == "window/showMessage", "showMessage");
+        var text = (string)message["params"]!["message"]!;
+        Assert.Contains("atlas.model", text);
+        Assert.Contains("models list", text);
+        Assert.Contains("models pull", text);
+        var status = await client.WaitForAsync(n => (string?)n["method"] == "atlas/status" && n["params"]?["problem"] is not null, "a status with the problem");
+        Assert.Contains("atlas.model", (string)status["params"]!["problem"]!);
+
+        // Once: another settings change without a model says nothing more.
+        await client.NotifyAsync("workspace/didChangeConfiguration", new { settings = new { atlas = new { maxTokens = 9 } } });
+        await client.OpenAsync(Uri, Code, Language);
+        Assert.Empty((await client.RequestAsync("textDocument/inlineCompletion", At(4, 15)))["result"]!["items"]!.AsArray());
+        Assert.Single(client.Notifications, n => (string?)n["method"] == "window/showMessage");
+    }
+
+    [Theory]
+    [InlineData(4096)]
+    [InlineData(1_000_000_000)]
+    public async Task A_max_tokens_the_context_cannot_hold_is_cut_to_half_the_context_with_a_warning_and_completions_work(int maxTokens)
+    {
+        await using var client = LspClient.Start();
+        await client.InitializeAsync(new { model = LspClient.TinyModel, maxTokens, timeBudgetMs = 300 });
+        var warning = await client.WaitForAsync(n => (string?)n["method"] == "window/showMessage" && ((string?)n["params"]?["message"])?.Contains("atlas.maxTokens") == true, "the maxTokens warning");
+        Assert.Contains("using 2048", (string)warning["params"]!["message"]!);
+        await client.OpenAsync(Uri, Code, Language);
+        var answer = await client.RequestAsync("textDocument/inlineCompletion", At(4, 15));
+        Assert.True(answer["result"] is JsonObject, answer.ToJsonString());
     }
 
     [Fact]

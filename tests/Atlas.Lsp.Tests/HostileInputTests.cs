@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Atlas.TestModels;
 
 namespace Atlas.Lsp.Tests;
 
@@ -157,5 +158,50 @@ public sealed class HostileInputTests
         var answer = await client.RequestAsync("textDocument/inlineCompletion", new { textDocument = new { uri = "file:///work/huge.cs" }, position = new { line = lastLine, character = 11 } });
         Assert.True(answer.ContainsKey("result"), answer.ToJsonString());
         await AssertStillServing(client);
+    }
+
+    [Fact]
+    public async Task Text_with_a_lone_surrogate_is_kept_with_a_replacement_character_and_served()
+    {
+        await using var client = await Started();
+        // Written by hand: a serializer would not produce the lone "\ud800"; the pair "\ud83d\ude00" must stay a pair.
+        var open = """{"jsonrpc":"2.0","method":"textDocument/didOpen","params":{"textDocument":{"uri":"file:///work/lone.cs","languageId":"csharp","version":1,"text":"var a = \"\ud800\";\nvar b = \"\ud83d\ude00\";\nvar c = \\ud800;\n"}}}""";
+        await client.WriteAsync(Encoding.UTF8.GetBytes(open));
+        // Line 1 is `var b = "😀";`: 13 UTF-16 units with the pair; the end of the line is a valid position, one more is not.
+        var served = await client.RequestAsync("textDocument/completion", new { textDocument = new { uri = "file:///work/lone.cs" }, position = new { line = 1, character = 13 } });
+        Assert.True(served.ContainsKey("result"), served.ToJsonString());
+        var beyond = await client.RequestAsync("textDocument/completion", new { textDocument = new { uri = "file:///work/lone.cs" }, position = new { line = 1, character = 14 } });
+        Assert.Equal(-32602, (int)beyond["error"]!["code"]!);
+        // An escaped backslash before "ud800" is text, not an escape: line 2 keeps its 15 units.
+        var third = await client.RequestAsync("textDocument/completion", new { textDocument = new { uri = "file:///work/lone.cs" }, position = new { line = 2, character = 15 } });
+        Assert.True(third.ContainsKey("result"), third.ToJsonString());
+        Assert.Contains("lone UTF-16 surrogate", client.Stderr);
+    }
+
+    /// <summary>
+    /// RSS stayed 350 MB up after a 23 MB C# file was opened, completed in and closed (Roslyn's compilation kept the
+    /// removed tree, the large-object heap kept the rest); now about 120 MB, most of it pooled buffers the runtime trims.
+    /// </summary>
+    [Fact]
+    public async Task Closing_a_23_megabyte_document_gives_most_of_its_memory_back()
+    {
+        await using var client = LspClient.Start();
+        await client.InitializeAsync(new { model = SharedModels.Find(SharedModels.CSharpTarget), maxTokens = 8 });
+        await client.OpenAsync("file:///work/small.cs", "class A\n{\n    int F() { return 1; }\n}\n");
+        await client.RequestAsync("textDocument/inlineCompletion", new { textDocument = new { uri = "file:///work/small.cs" }, position = new { line = 2, character = 21 } });
+        var warm = ServerMemory.ResidentMegabytes(client.ProcessId);
+
+        var line = "    total += values[index] * weights[index]; // accumulate the weighted sum\n";
+        var text = new StringBuilder().Insert(0, line, 23 * 1024 * 1024 / line.Length).Append("    return ").ToString();
+        await client.OpenAsync("file:///work/huge.cs", text);
+        var answer = await client.RequestAsync("textDocument/inlineCompletion", new { textDocument = new { uri = "file:///work/huge.cs" }, position = new { line = text.Count(c => c == '\n'), character = 11 } });
+        Assert.True(answer.ContainsKey("result"), answer.ToJsonString());
+        var open = ServerMemory.ResidentMegabytes(client.ProcessId);
+        await client.NotifyAsync("textDocument/didClose", new { textDocument = new { uri = "file:///work/huge.cs" } });
+        await client.RequestAsync("textDocument/inlineCompletion", new { textDocument = new { uri = "file:///work/small.cs" }, position = new { line = 2, character = 21 } });
+        var closed = ServerMemory.ResidentMegabytes(client.ProcessId);
+
+        Assert.Contains("Closed a document of", client.Stderr);
+        Assert.True(closed - warm < 230, $"RSS warm {warm:F0} MB, with the document open {open:F0} MB, after closing it {closed:F0} MB");
     }
 }

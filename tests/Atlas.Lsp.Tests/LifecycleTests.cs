@@ -46,12 +46,78 @@ public sealed class LifecycleTests
     }
 
     [Fact]
+    public async Task A_client_that_sends_everything_at_once_gets_every_answer_before_the_exit()
+    {
+        // The answers were lost when exit ended the process with them still on their way out.
+        await using var client = LspClient.Start();
+        var initialize = client.Send("initialize", new { processId = Environment.ProcessId, capabilities = new { } });
+        await client.NotifyAsync("initialized", new { });
+        var unknown = client.Send("atlas/noSuchMethod", new { });
+        var shutdown = client.Send("shutdown", null);
+        await client.NotifyAsync("exit", null);
+
+        Assert.True((await initialize.Answer).ContainsKey("result"));
+        Assert.Equal(-32601, (int)(await unknown.Answer)["error"]!["code"]!);
+        Assert.True((await shutdown.Answer).ContainsKey("result"));
+        Assert.Equal(0, await client.WaitForExitAsync());
+    }
+
+    [Fact]
     public async Task Exit_without_shutdown_ends_with_code_1()
     {
         await using var client = LspClient.Start();
         await client.InitializeAsync();
         await client.NotifyAsync("exit", null);
         Assert.Equal(1, await client.WaitForExitAsync());
+    }
+
+    [Fact]
+    public async Task Before_initialize_requests_get_server_not_initialized_and_notifications_are_dropped()
+    {
+        await using var client = LspClient.Start();
+        await client.NotifyAsync("textDocument/didOpen", new { textDocument = new { uri = "file:///early.cs", languageId = "csharp", version = 1, text = "int x;\n" } });
+        foreach (var method in new[] { "textDocument/inlineCompletion", "shutdown", "atlas/unknownMethod" })
+        {
+            var early = await client.RequestAsync(method, new { textDocument = new { uri = "file:///early.cs" }, position = new { line = 0, character = 0 } });
+            Assert.Equal(-32002, (int)early["error"]!["code"]!);
+        }
+        await client.InitializeAsync();
+        // The didOpen before initialize was dropped, as LSP says: the document is not open.
+        var later = await client.RequestAsync("textDocument/inlineCompletion", new { textDocument = new { uri = "file:///early.cs" }, position = new { line = 0, character = 0 } });
+        Assert.Equal(-32602, (int)later["error"]!["code"]!);
+        Assert.Contains("not open", (string)later["error"]!["message"]!);
+    }
+
+    [Fact]
+    public async Task After_shutdown_every_request_gets_invalid_request_and_exit_still_ends_with_0()
+    {
+        await using var client = LspClient.Start();
+        await client.InitializeAsync();
+        await client.OpenAsync("file:///late.cs", "int x = 1;\n");
+        Assert.True((await client.RequestAsync("shutdown", null)).ContainsKey("result"));
+        foreach (var (method, parameters) in new (string, object?)[]
+                 {
+                     ("textDocument/inlineCompletion", new { textDocument = new { uri = "file:///late.cs" }, position = new { line = 0, character = 3 } }),
+                     ("textDocument/completion", new { textDocument = new { uri = "file:///late.cs" }, position = new { line = 0, character = 3 } }),
+                     ("initialize", new { processId = 1, capabilities = new { } }),
+                     ("shutdown", null),
+                     ("atlas/unknownMethod", new { }),
+                 })
+        {
+            var late = await client.RequestAsync(method, parameters);
+            Assert.Equal(-32600, (int)late["error"]!["code"]!);
+        }
+        await client.NotifyAsync("exit", null);
+        Assert.Equal(0, await client.WaitForExitAsync());
+    }
+
+    [Fact]
+    public async Task A_second_initialize_gets_invalid_request()
+    {
+        await using var client = LspClient.Start();
+        await client.InitializeAsync();
+        var again = await client.RequestAsync("initialize", new { processId = 1, capabilities = new { } });
+        Assert.Equal(-32600, (int)again["error"]!["code"]!);
     }
 
     [Fact]

@@ -99,6 +99,19 @@ public sealed record AtlasSettings
         return (settings, problems);
     }
 
+    /// <summary>
+    /// These settings held to what the loaded model allows, and the problem to tell the user when they were not:
+    /// maxTokens leaves at least half of the context window to the prompt (at or above the window, the prompt's
+    /// budget went negative and every completion failed).
+    /// </summary>
+    public (AtlasSettings Settings, string? Problem) FitTo(int contextSize)
+    {
+        var most = Math.Max(1, contextSize / 2);
+        return MaxTokens <= most
+            ? (this, null)
+            : (this with { MaxTokens = most }, $"atlas.maxTokens: {MaxTokens} leaves no room for the prompt in this model's {contextSize}-token context; using {most}");
+    }
+
     public LineMode LineMode => LineModes.Parse(CompletionMode);
 
     /// <summary>The engine settings these settings load, or null when no model is configured.</summary>

@@ -20,10 +20,9 @@ internal static class Envelope
 
     /// <summary>
     /// Null when the message may go on to StreamJsonRpc. <paramref name="awaited"/> says whether a response's id is
-    /// one of the server's requests still waiting for an answer (and takes it off the list). <paramref name="claim"/>
-    /// takes a request's id for as long as the request is in progress; false when another request in progress has it.
+    /// one of the server's requests still waiting for an answer (and takes it off the list).
     /// </summary>
-    public static Refusal? Check(JsonElement message, Func<string, bool> awaited, Func<string, bool> claim)
+    public static Refusal? Check(JsonElement message, Func<string, bool> awaited)
     {
         var hasId = message.TryGetProperty("id", out var id);
         var idReadable = hasId && Readable(id);
@@ -42,10 +41,6 @@ internal static class Envelope
             // null is taken as no params: clients send it for exit and shutdown, and StreamJsonRpc reads it so.
             if (message.TryGetProperty("params", out var parameters) && parameters.ValueKind is not (JsonValueKind.Object or JsonValueKind.Array or JsonValueKind.Null))
                 return Refuse(InvalidParams, $"\"params\" of {name} must be an object or an array, not {Describe(parameters)}", answerId, answer: hasId);
-            // A second request with the id of one in progress: StreamJsonRpc answered it with its own -32000 ("an item
-            // with the same key has already been added"); the id is the editor's mistake, so Invalid Request.
-            if (hasId && !claim(IdKey(id)))
-                return Refuse(InvalidRequest, $"the id {answerId} belongs to a request still in progress", answerId, answer: true);
             return null;
         }
 
@@ -94,7 +89,12 @@ internal static class Envelope
     };
 
     private static Refusal Refuse(int code, string why, string id, bool answer) =>
-        new(answer ? ErrorAnswer(code, why, id) : null, why);
+        new(answer ? ErrorAnswer(code, $"{(code == InvalidParams ? "Invalid params" : "Invalid Request")}: {why}.", id) : null, why);
+
+    /// <summary>
+    /// The id of a message that passed <see cref="Check"/> as JSON text for an answer, or null when it is a notification.
+    /// </summary>
+    public static string? RequestId(JsonElement message) => message.TryGetProperty("id", out var id) ? id.GetRawText() : null;
 
     /// <summary>An error answer; <paramref name="id"/> is the request's id as JSON text, or "null".</summary>
     public static byte[] ErrorAnswer(int code, string message, string id)
@@ -108,7 +108,7 @@ internal static class Envelope
             writer.WriteRawValue(id);
             writer.WriteStartObject("error");
             writer.WriteNumber("code", code);
-            writer.WriteString("message", $"{(code == InvalidParams ? "Invalid params" : "Invalid Request")}: {message}.");
+            writer.WriteString("message", message);
             writer.WriteEndObject();
             writer.WriteEndObject();
         }

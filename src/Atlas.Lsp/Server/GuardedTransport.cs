@@ -10,18 +10,23 @@ namespace Atlas.Lsp.Server;
 /// Sits between the editor's pipes and StreamJsonRpc. StreamJsonRpc drops the connection on a message it cannot
 /// parse; an editor (or a bug in one) must not be able to kill the server that way. So incoming frames are checked
 /// here first: JSON objects that keep JSON-RPC's rules (<see cref="Envelope"/>) go on to StreamJsonRpc, other objects
-/// get the error the specification gives them (or are dropped when nobody waits for an answer), and anything else is
-/// answered with a JSON-RPC ParseError and skipped. Outgoing frames from StreamJsonRpc and our own error answers are written whole, one at a
+/// get the error the specification gives them (or are dropped when nobody waits for an answer), messages the session's
+/// state does not admit (<see cref="Lifecycle"/>) get LSP's error, and anything else is answered with a JSON-RPC
+/// ParseError and skipped. Outgoing frames from StreamJsonRpc and our own error answers are written whole, one at a
 /// time, so they never interleave.
 /// </summary>
-internal sealed class GuardedTransport(Stream input, Stream output, ILogger logger)
+internal sealed class GuardedTransport(Stream input, Stream output, Lifecycle lifecycle, ILogger logger)
 {
     private readonly Pipe _fromEditor = new();
     private readonly Pipe _toRpc = new();
     private readonly Pipe _fromRpc = new();
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly HashSet<string> _awaited = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _inProgress = new(StringComparer.Ordinal);
+    /// <summary>
+    /// Ids of the editor's requests StreamJsonRpc has not answered yet. A request reusing one of them is refused, so
+    /// each id is here at most once.
+    /// </summary>
+    private readonly HashSet<string> _unanswered = new(StringComparer.Ordinal);
 
     /// <summary>What StreamJsonRpc reads from.</summary>
     public Stream RpcInput => _toRpc.Reader.AsStream();
@@ -32,6 +37,9 @@ internal sealed class GuardedTransport(Stream input, Stream output, ILogger logg
     /// <summary>Completes when the editor closes its end of the input.</summary>
     public Task InputClosed { get; private set; } = Task.CompletedTask;
 
+    /// <summary>Completes when StreamJsonRpc's output has ended and every message it wrote has reached the editor.</summary>
+    public Task OutputDrained { get; private set; } = Task.CompletedTask;
+
     public void Start(CancellationToken cancellationToken)
     {
         // Reading the editor's pipe blocks. On Unix the console stream's ReadAsync is a synchronous read on a pool
@@ -40,7 +48,7 @@ internal sealed class GuardedTransport(Stream input, Stream output, ILogger logg
         // than a whole short generation). So a thread of its own reads the pipe; everything after it is asynchronous.
         new Thread(() => ReadEditor(cancellationToken)) { IsBackground = true, Name = "atlas-stdin" }.Start();
         InputClosed = Task.Run(() => PumpInputAsync(cancellationToken), cancellationToken);
-        _ = Task.Run(() => PumpOutputAsync(cancellationToken), cancellationToken);
+        OutputDrained = Task.Run(() => PumpOutputAsync(cancellationToken), cancellationToken);
     }
 
     private void ReadEditor(CancellationToken cancellationToken)
@@ -71,15 +79,37 @@ internal sealed class GuardedTransport(Stream input, Stream output, ILogger logg
             {
                 if (frame.Body is { } body && frame.Problem is null && JsonObject(body) is { } message)
                 {
+                    string? requestId, answerId;
                     using (message)
                     {
-                        if (Envelope.Check(message.RootElement, Awaited, Claim) is { } refusal)
+                        if (Envelope.Check(message.RootElement, Awaited) is { } refusal)
                         {
                             logger.LogWarning("Refused an incoming message: {Why}", refusal.Why);
                             if (refusal.Answer is { } answer) await SendAsync(answer, cancellationToken);
                             continue;
                         }
+                        answerId = Envelope.RequestId(message.RootElement);
+                        if (message.RootElement.TryGetProperty("method", out var method) && lifecycle.Admit(method.GetString()!) is { } early)
+                        {
+                            logger.LogWarning("Refused {Kind} {Method}: {Why}", answerId is null ? "notification" : "request", method.GetString(), early.Message);
+                            if (answerId is not null) await SendAsync(Envelope.ErrorAnswer(early.Code, early.Message, answerId), cancellationToken);
+                            continue;
+                        }
+                        requestId = method.ValueKind == JsonValueKind.String && message.RootElement.TryGetProperty("id", out var idValue) ? Envelope.IdKey(idValue) : null;
                     }
+                    // A second request with the id of one in progress: StreamJsonRpc answered it with its own -32000 ("an
+                    // item with the same key has already been added"); the id is the editor's mistake, so Invalid Request.
+                    if (requestId is not null && !Claim(requestId))
+                    {
+                        var taken = $"Invalid Request: the id {answerId} belongs to a request still in progress.";
+                        logger.LogWarning("Refused an incoming message: {Why}", taken);
+                        await SendAsync(Envelope.ErrorAnswer(Envelope.InvalidRequest, taken, answerId!), cancellationToken);
+                        continue;
+                    }
+                    // Only now, past the envelope's checks: a lone surrogate in the id, method or version is refused there
+                    // with the id as the editor wrote it; replaced before, the answer's id would not be the request's.
+                    if (LoneSurrogates.Replace(body) is > 0 and var lone)
+                        logger.LogWarning("Replaced {Count} lone UTF-16 surrogate(s) in an incoming message with U+FFFD", lone);
                     await WriteFrameAsync(_toRpc.Writer, body, cancellationToken);
                     continue;
                 }
@@ -166,7 +196,7 @@ internal sealed class GuardedTransport(Stream input, Stream output, ILogger logg
     /// <summary>
     /// Remembers the id of a request the server sends the editor, so that its answer is let through to StreamJsonRpc
     /// and an answer to anything else is not (StreamJsonRpc ends the connection on a response it cannot place); and
-    /// frees the id of an editor's request the server answers, which a new request may then use again.
+    /// crosses off the editor's requests as their answers go out (their ids may then be used again).
     /// </summary>
     private void NoteIds(byte[] body)
     {
@@ -186,12 +216,27 @@ internal sealed class GuardedTransport(Stream input, Stream output, ILogger logg
         }
         if (id is null) return;
         if (hasMethod) lock (_awaited) _awaited.Add(id);
-        else lock (_inProgress) _inProgress.Remove(id);
+        else lock (_unanswered) _unanswered.Remove(id);
     }
 
+    /// <summary>
+    /// Waits, at most <paramref name="limit"/>, until every request passed on to StreamJsonRpc has its answer on the
+    /// way to the editor: at exit, a client that sent everything at once still gets the answers it asked for.
+    /// </summary>
+    public async Task AnsweredAsync(TimeSpan limit)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (clock.Elapsed < limit)
+        {
+            lock (_unanswered) if (_unanswered.Count == 0) return;
+            await Task.Delay(10, CancellationToken.None);
+        }
+    }
+
+    /// <summary>Takes an id for a request passed on to StreamJsonRpc; false when a request in progress has it.</summary>
     private bool Claim(string id)
     {
-        lock (_inProgress) return _inProgress.Add(id);
+        lock (_unanswered) return _unanswered.Add(id);
     }
 
     private bool Awaited(string id)

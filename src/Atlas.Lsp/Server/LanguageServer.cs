@@ -27,9 +27,10 @@ public sealed class LanguageServer(DocumentStore documents, ModelHost models, Co
     private bool _clientShowsProgress;
     private bool _clientWatchesFiles;
     private int _progressCount;
+    private bool _toldNoModel;
 
-    /// <summary>Set once shutdown was requested: exit then ends the process with 0 rather than 1.</summary>
-    public bool ShutdownRequested { get; private set; }
+    /// <summary>What the user is told, once, when no model is configured.</summary>
+    public const string NoModel = "no model is configured, so there are no suggestions. Set atlas.model to a GGUF file or a catalog name: `atlas-lsp models list` shows the catalog and what is downloaded, `atlas-lsp models pull NAME` downloads one.";
 
     /// <summary>Completes when the client sent exit.</summary>
     public TaskCompletionSource Exited { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -74,12 +75,9 @@ public sealed class LanguageServer(DocumentStore documents, ModelHost models, Co
             });
     }
 
+    /// <summary>Nothing to release before exit; <see cref="Lifecycle"/> refuses every later request.</summary>
     [JsonRpcMethod("shutdown")]
-    public object? Shutdown()
-    {
-        ShutdownRequested = true;
-        return null;
-    }
+    public object? Shutdown() => null;
 
     [JsonRpcMethod("exit")]
     public void Exit() => Exited.TrySetResult();
@@ -115,8 +113,27 @@ public sealed class LanguageServer(DocumentStore documents, ModelHost models, Co
     [JsonRpcMethod("textDocument/didClose", UseSingleObjectParameterDeserialization = true)]
     public void DidClose(DidCloseTextDocumentParams parameters)
     {
+        var size = documents.Get(parameters.TextDocument.Uri)?.Text.Length ?? 0;
         documents.Close(parameters.TextDocument.Uri);
         repository.Closed(parameters.TextDocument.Uri);
+        if (size >= LargeDocument) ReleaseMemory(size);
+    }
+
+    /// <summary>Characters from which a closed document's memory is worth a compacting collection (1 MB of text is 2 MB of heap, more with its trees).</summary>
+    private const int LargeDocument = 1 << 20;
+
+    /// <summary>
+    /// A large document leaves its text, lines, syntax trees and prompt pieces in the large-object heap, which the
+    /// collector does not compact by default: RSS stayed hundreds of MB up after a 23 MB file was closed. One
+    /// compacting collection after such a close gives that memory back to the system; it costs tens of milliseconds,
+    /// once per large close.
+    /// </summary>
+    private void ReleaseMemory(int size)
+    {
+        var before = Environment.WorkingSet;
+        System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        logger.LogInformation("Closed a document of {Chars:N0} chars; working set {Before:N0} → {After:N0} MB", size, before >> 20, Environment.WorkingSet >> 20);
     }
 
     [JsonRpcMethod("workspace/didChangeWatchedFiles", UseSingleObjectParameterDeserialization = true)]
@@ -214,7 +231,10 @@ public sealed class LanguageServer(DocumentStore documents, ModelHost models, Co
         try
         {
             var engine = await models.EngineAsync(latest.Token);
-            // A request the client cancelled is answered RequestCancelled whatever path it took, never with a result.
+            // A request whose $/cancelRequest was read before its answer was made is answered RequestCancelled, whatever
+            // path it took. A cancel read later finds the answer made: a result already on its way, or the empty
+            // answer of a request a newer one superseded (in a storm the newer request can come before the older
+            // one's cancel is read). LSP allows both; the storm test pins down that every request gets one of them.
             cancellationToken.ThrowIfCancellationRequested();
             if (engine is null) return null;
             var queuedMs = clock.Elapsed.TotalMilliseconds;
@@ -222,11 +242,11 @@ public sealed class LanguageServer(DocumentStore documents, ModelHost models, Co
             OnSuggestion?.Invoke(suggestion);
             // For clients with a status display (the VS Code extension); others ignore unknown notifications.
             _ = NotifyAsync("atlas/status", new { model = engine.Info.ModelName, draft = engine.Info.DraftModelName, latencyMs = suggestion.TotalMs + queuedMs, acceptance = suggestion.Timings?.AcceptanceRate, loading = false });
-            // One line per answer (0 chars: nothing worth showing, or the language's check dropped it), with every
-            // stage's time and, when a draft speculates, its acceptance.
-            logger.LogInformation("Completion {Uri}:{Position}: {Chars} chars from the {Source} in {Total:F1} ms (model wait {Wait:F1} ms, post-processing {Post:F1} ms){Engine}",
-                document.Uri, position, suggestion.Text?.Length ?? 0, suggestion.FromCache ? "cache" : "model", suggestion.TotalMs + queuedMs, queuedMs,
-                suggestion.TotalMs - suggestion.EngineMs, suggestion.Timings is { } t ? $"; engine: {t}" : "");
+            // One line per answer: what is shown, which stage dropped or cut the model's text and why, every stage's
+            // time and, when a draft speculates, its acceptance.
+            logger.LogInformation("Completion {Uri}:{Position}: {Chars} chars from the {Source}{Why} in {Total:F1} ms (model wait {Wait:F1} ms, post-processing {Post:F1} ms){Engine}",
+                document.Uri, position, suggestion.Text?.Length ?? 0, suggestion.FromCache ? "cache" : "model", suggestion.Why is { } why ? $" ({why})" : "",
+                suggestion.TotalMs + queuedMs, queuedMs, suggestion.TotalMs - suggestion.EngineMs, suggestion.Timings is { } t ? $"; engine: {t}" : "");
             cancellationToken.ThrowIfCancellationRequested();
             return suggestion;
         }
@@ -259,22 +279,36 @@ public sealed class LanguageServer(DocumentStore documents, ModelHost models, Co
 
     private void Reload()
     {
-        if (_settings.Engine is null && _settings.Model is null)
+        if (_settings.Engine is null)
         {
-            _ = models.Configure(null, null, problem => _ = ShowMessageAsync(Spec.MessageError, $"Atlas: {problem}"));
-            _ = NotifyAsync("atlas/status", new { loading = false });
+            // An unset or empty atlas.model: without a word the user would get empty completions forever.
+            _ = models.Configure(null, null, null);
+            if (!_toldNoModel) _ = ShowMessageAsync(Spec.MessageWarning, $"Atlas: {NoModel}");
+            _toldNoModel = true;
+            _ = NotifyAsync("atlas/status", new { loading = false, problem = NoModel });
             return;
         }
+        _toldNoModel = false;
         var token = $"atlas-load-{Interlocked.Increment(ref _progressCount)}";
         var progress = _clientShowsProgress && models.IsNew(_settings.Engine) ? new ClientProgress(this, token) : null;
         progress?.Begin($"Loading {Path.GetFileName(_settings.Model)}");
-        var budget = _settings.Budget;
-        var maxTokens = _settings.MaxTokens;
-        var load = models.Configure(_settings.Engine, progress, problem => _ = ShowMessageAsync(Spec.MessageError, $"Atlas: {problem}"),
-            engine => repository.UseModel(engine.Model.CountTokens, budget with { TotalTokens = engine.Info.ContextSize - maxTokens }));
+        var load = models.Configure(_settings.Engine, progress, problem => _ = ShowMessageAsync(Spec.MessageError, $"Atlas: {problem}"), UseModel);
         _ = load.ContinueWith(t => progress?.End(t.Result is null ? "Model not loaded" : "Model loaded"), TaskScheduler.Default);
         // A status display (VS Code's status bar) shows the model once it is ready, not only after the first completion.
-        _ = load.ContinueWith(t => NotifyAsync("atlas/status", new { model = t.Result?.Info.ModelName, draft = t.Result?.Info.DraftModelName, loading = false }), TaskScheduler.Default);
+        _ = load.ContinueWith(t => NotifyAsync("atlas/status", new { model = t.Result?.Info.ModelName, draft = t.Result?.Info.DraftModelName, loading = false, problem = models.Problem ?? "" }), TaskScheduler.Default);
+    }
+
+    /// <summary>Holds the settings to the loaded model's context window, then sizes the prompt budget in its tokens.</summary>
+    private void UseModel(CompletionEngine engine)
+    {
+        var (settings, problem) = _settings.FitTo(engine.Info.ContextSize);
+        if (problem is not null)
+        {
+            _settings = settings;
+            logger.LogWarning("Setting changed: {Problem}", problem);
+            _ = ShowMessageAsync(Spec.MessageWarning, $"Atlas: {problem}.");
+        }
+        repository.UseModel(engine.Model.CountTokens, settings.Budget with { TotalTokens = engine.Info.ContextSize - settings.MaxTokens });
     }
 
     /// <summary>

@@ -96,8 +96,8 @@ public sealed class ModelHost(ILogger logger) : IDisposable
         old?.Dispose();
         if (settings is null)
         {
-            Problem = "No model configured: set atlas.model to the path of a GGUF file.";
-            onProblem?.Invoke(Problem);
+            // The server tells the user (once, with what to do); here it is only the status's reason.
+            Problem = "No model configured: set atlas.model.";
             return null;
         }
         try

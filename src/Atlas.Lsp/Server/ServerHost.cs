@@ -46,7 +46,8 @@ public sealed class ServerHost : IDisposable
     {
         var logger = _logging.CreateLogger("atlas.transport");
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var transport = new GuardedTransport(input, output, logger);
+        var lifecycle = new Lifecycle();
+        var transport = new GuardedTransport(input, output, lifecycle, logger);
         transport.Start(stop.Token);
 
         var formatter = new SystemTextJsonFormatter { JsonSerializerOptions = Spec.Json };
@@ -70,8 +71,14 @@ public sealed class ServerHost : IDisposable
         var exited = Server.Exited.Task.IsCompleted;
         _clientLog.Send = null;
         if (!exited) logger.LogInformation("The client closed the connection; exiting.");
+        // Answers to requests sent before exit (the initialize and shutdown results of a client that sent everything
+        // at once) were lost when the process ended first: let them be made, end StreamJsonRpc's output, and let what
+        // it wrote reach the editor.
+        await transport.AnsweredAsync(TimeSpan.FromSeconds(1));
+        rpc.Dispose();
+        await Task.WhenAny(transport.OutputDrained, Task.Delay(TimeSpan.FromSeconds(1), CancellationToken.None));
         await stop.CancelAsync();
-        return Server.ShutdownRequested && exited ? 0 : 1;
+        return lifecycle.ShutdownRequested && exited ? 0 : 1;
     }
 
     public void Dispose() => _models.Dispose();
