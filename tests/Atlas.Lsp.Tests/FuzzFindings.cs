@@ -32,6 +32,14 @@ internal static class FuzzFindings
         ["bytes that are not UTF-8 in an id"] = new("finding",
             FuzzMessage.Frame([.. "{\"jsonrpc\":\"2.0\",\"id\":\"f-1000195"u8.ToArray(), 0xf8, 0x88, 0x80, 0x80, 0x80, .. "\",\"method\":\"atlas/noSuch\",\"params\":{}}"u8.ToArray()]),
             [new Expectation.NullIdError(-32700)]),
+        // Ended the server: resynchronising after an empty body read past its end (found reading the code the fuzzer
+        // pointed at; it now draws Content-Length 0 often).
+        ["Content-Length 0 before a body"] = new("finding",
+            [.. "Content-Length: 0\r\n\r\n"u8.ToArray(), .. "{\"jsonrpc\":\"2.0\",\"id\":1000400,\"method\":\"atlas/noSuch\"}"u8.ToArray()],
+            [new Expectation.NullIdError(-32700)]),
+        // Misanswered, depending on timing: a "Content-Type:" line over 64 KB was garbage when it arrived in pieces, and a
+        // valid header (the request behind it served) when one read took it whole.
+        ["a header line over 64 KB read in one piece"] = LongHeader(),
         // Misanswered: the second got StreamJsonRpc's -32000 "An item with the same key has already been added".
         ["two requests with one id while the first is in progress"] = TwoWithOneId(
             """{"jsonrpc":"2.0","id":1000301,"method":"textDocument/inlineCompletion","params":{"textDocument":{"uri":"file:///fuzz/Valid.cs"},"position":{"line":16,"character":15}}}"""),
@@ -45,6 +53,18 @@ internal static class FuzzFindings
 
     private static FuzzMessage Answered(string body, string idJson, int code) =>
         new("finding", FuzzMessage.Frame(body), [new Expectation.Answer(IdKey.Of(idJson.Trim()), Outcome.Error(code))]);
+
+    /// <summary>
+    /// Just over 64 KB, so that the reader's first 64 KB buffer holds all but its end and the next read brings the line
+    /// break: the way a line arrives in one piece.
+    /// </summary>
+    private static FuzzMessage LongHeader()
+    {
+        var body = """{"jsonrpc":"2.0","id":1000401,"method":"atlas/noSuch"}"""u8.ToArray();
+        return new("finding",
+            [.. "Content-Type: "u8.ToArray(), .. Enumerable.Repeat((byte)' ', 64 * 1024), .. "\r\n"u8.ToArray(), .. FuzzMessage.Frame(body)],
+            [new Expectation.NullIdError(-32700)]);
+    }
 
     private static FuzzMessage ParseError(string body) => new("finding", FuzzMessage.Frame(body), [new Expectation.NullIdError(-32700)]);
 
