@@ -9,6 +9,7 @@ namespace Atlas.Lsp.Tests;
 /// exactly once with the code its kind calls for, keep giving the valid requests results, and still shut down cleanly.
 /// What the fuzzer once found that killed, hung or misanswered the server is replayed alone below, byte for byte.
 /// </summary>
+[Collection(VolumeCollection.Name)]
 public sealed class ProtocolFuzzTests(ITestOutputHelper output)
 {
     /// <summary>The run's seed: a failure names it, and the same seed sends the same bytes again.</summary>

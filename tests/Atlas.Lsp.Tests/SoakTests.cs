@@ -11,6 +11,7 @@ namespace Atlas.Lsp.Tests;
 /// request before, some cancelled. Every request must be answered (a result, or RequestCancelled for a cancelled one),
 /// none may hang, and the server's memory after the session must stay near its memory after warm-up.
 /// </summary>
+[Collection(VolumeCollection.Name)]
 public sealed class SoakTests(ITestOutputHelper output)
 {
     private const int Seed = 2025;
