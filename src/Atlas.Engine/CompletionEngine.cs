@@ -71,7 +71,11 @@ public sealed class CompletionEngine : IDisposable
     public static string NativeSystemInfo => NativeRuntime.SystemInfo;
 
     /// <summary>What the engine runs with, for status displays and benchmarks.</summary>
-    public EngineInfo Info => new(_model.Name, _model.Settings.ModelPath, _model.Template.Family, _model.KvPlan.Effective, _session.ContextSize, _session.KvCacheBytes, _draftModel?.Name);
+    public EngineInfo Info => new(_model.Name, _model.Settings.ModelPath, _model.Template.Family, _model.KvPlan.Effective, _session.ContextSize, _session.KvCacheBytes, _draftModel?.Name)
+    {
+        Threads = _model.Settings.EffectiveThreads,
+        BatchThreads = _model.Settings.EffectiveBatchThreads,
+    };
 
     /// <summary>Loads the model and creates its context; a bad model file raises <see cref="ModelLoadException"/>.</summary>
     public static async Task<CompletionEngine> LoadAsync(EngineSettings settings, ILogger? logger = null, IProgress<float>? progress = null, CancellationToken cancellationToken = default)
@@ -288,4 +292,9 @@ public sealed class CompletionEngine : IDisposable
 }
 
 /// <summary>What a loaded engine runs with.</summary>
-public sealed record EngineInfo(string ModelName, string ModelPath, FimFamily Family, KvCacheType KvCache, int ContextSize, long? KvCacheBytes, string? DraftModelName);
+public sealed record EngineInfo(string ModelName, string ModelPath, FimFamily Family, KvCacheType KvCache, int ContextSize, long? KvCacheBytes, string? DraftModelName)
+{
+    /// <summary>CPU threads generating, and evaluating prompts.</summary>
+    public int Threads { get; init; }
+    public int BatchThreads { get; init; }
+}

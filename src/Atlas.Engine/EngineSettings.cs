@@ -1,3 +1,5 @@
+using Atlas.Engine.Loading;
+
 namespace Atlas.Engine;
 
 /// <summary>Which element type the KV cache stores for keys and values.</summary>
@@ -29,13 +31,21 @@ public sealed record EngineSettings
     /// <summary>Context window in tokens (default 8192). Prompts longer than this are cut, oldest prefix first.</summary>
     public int ContextSize { get; init; } = DefaultContextSize;
 
-    /// <summary>
-    /// CPU threads for decoding; null means every logical processor (LLamaSharp alone would take half of them,
-    /// which leaves a 2-core machine decoding on one).
-    /// </summary>
+    /// <summary>CPU threads for generating, one token at a time; null: <see cref="DefaultThreads"/>.</summary>
     public int? Threads { get; init; }
 
-    internal int EffectiveThreads => Threads is > 0 ? Threads.Value : Environment.ProcessorCount;
+    /// <summary>CPU threads for evaluating a prompt, many tokens per call; null: <see cref="DefaultBatchThreads"/>.</summary>
+    public int? BatchThreads { get; init; }
+
+    /// <summary>PLACEHOLDER</summary>
+    public static int DefaultThreads => CpuCores.Physical;
+
+    /// <summary>PLACEHOLDER</summary>
+    public static int DefaultBatchThreads => CpuCores.Physical;
+
+    internal int EffectiveThreads => Threads is > 0 ? Threads.Value : DefaultThreads;
+
+    internal int EffectiveBatchThreads => BatchThreads is > 0 ? BatchThreads.Value : Threads is > 0 ? Threads.Value : DefaultBatchThreads;
 
     /// <summary>Layers offloaded to a GPU. Honoured by a GPU backend (Cuda12); harmless on the CPU backend.</summary>
     public int GpuLayers { get; init; }

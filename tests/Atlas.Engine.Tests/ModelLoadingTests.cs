@@ -27,14 +27,38 @@ public sealed class ModelLoadingTests : IDisposable
         Assert.Contains(path, error.Message);
     }
 
-    [Fact]
-    public async Task A_truncated_gguf_is_refused_by_llama_cpp_with_a_clear_error()
+    [Theory]
+    [InlineData(100, "claims")]
+    [InlineData(3000, "claims")]
+    [InlineData(-1000, "past the end of the file")]
+    public async Task A_truncated_gguf_is_refused_with_what_is_wrong_before_llama_cpp_reads_it(int keep, string why)
     {
         var path = Path.Combine(_dir, "cut.gguf");
         var bytes = await File.ReadAllBytesAsync(Models.Tiny);
-        await File.WriteAllBytesAsync(path, bytes[..(bytes.Length / 3)]);
+        await File.WriteAllBytesAsync(path, bytes[..(keep > 0 ? keep : bytes.Length + keep)]);
         var error = await Assert.ThrowsAsync<ModelLoadException>(() => Models.LoadAsync(path));
         Assert.Contains(path, error.Message);
+        Assert.Contains(why, error.Message);
+        Assert.DoesNotContain("llama.cpp refused", error.Message);
+    }
+
+    [Fact]
+    public async Task A_tensor_count_the_file_cannot_hold_is_named()
+    {
+        var path = Path.Combine(_dir, "count.gguf");
+        var bytes = await File.ReadAllBytesAsync(Models.Tiny);
+        BitConverter.GetBytes(1_000_000_000UL).CopyTo(bytes, 8); // after the magic and the version
+        await File.WriteAllBytesAsync(path, bytes);
+        var error = await Assert.ThrowsAsync<ModelLoadException>(() => Models.LoadAsync(path));
+        Assert.Contains("1,000,000,000 tensors", error.Message);
+    }
+
+    [Fact]
+    public async Task A_folder_named_like_a_model_is_called_a_folder()
+    {
+        var path = Directory.CreateDirectory(Path.Combine(_dir, "model.gguf")).FullName;
+        var error = await Assert.ThrowsAsync<ModelLoadException>(() => Models.LoadAsync(path));
+        Assert.Contains("is a folder", error.Message);
     }
 
     [Fact]

@@ -99,4 +99,40 @@ public sealed class CliTests
         Assert.Contains("identity, speculative: 4 of 4 outputs identical to the target alone", output);
         Assert.Contains("break-even acceptance", output);
     }
+
+    [Fact]
+    public async Task Models_list_keeps_its_columns_in_line_and_names_the_hugging_face_cache_only_when_it_exists()
+    {
+        var cache = Directory.CreateTempSubdirectory("atlas-list-").FullName;
+        var hub = Path.Combine(cache, "hf-hub");
+        var environment = new Dictionary<string, string> { ["ATLAS_MODELS_DIR"] = cache, ["HF_HUB_CACHE"] = hub };
+        var missing = await Run(environment, "models", "list");
+        Assert.Equal(0, missing.Code);
+        Assert.DoesNotContain("Hugging Face", missing.Out);
+
+        // Every row's repository column starts where its header does, the long gpu-24gb profile's target too.
+        var lines = missing.Out.Split('\n');
+        var models = lines.TakeWhile(l => l.Length > 0).ToList();
+        var column = models[0].IndexOf("repository / file", StringComparison.Ordinal);
+        Assert.All(models.Skip(1), l => Assert.True(l.IndexOf(" ggml-org/", StringComparison.Ordinal) + 1 is var at && (at == column || l.IndexOf(" lmstudio-community/", StringComparison.Ordinal) + 1 == column), l));
+        var profiles = lines.SkipWhile(l => !l.StartsWith("profile", StringComparison.Ordinal)).TakeWhile(l => l.Length > 0).ToList();
+        var target = profiles[0].IndexOf("target", StringComparison.Ordinal);
+        Assert.All(profiles.Skip(1), l => Assert.Equal(target, l.IndexOf("qwen2.5-coder-", StringComparison.Ordinal)));
+
+        Directory.CreateDirectory(hub);
+        Assert.Contains($"also found in the Hugging Face cache: {hub}", (await Run(environment, "models", "list")).Out);
+    }
+
+    [Theory]
+    [InlineData("--threads", "0", "--threads: must be positive, not 0")]
+    [InlineData("--ctx-size", "0", "--ctx-size: must be positive, not 0")]
+    [InlineData("--max-tokens", "0", "--max-tokens: must be positive, not 0")]
+    [InlineData("--threads", "100000", "--threads: must be at most")]
+    [InlineData("--draft-p-min", "1.5", "--draft-p-min: must be between 0 and 1, not 1.5")]
+    public async Task Complete_refuses_option_values_the_server_refuses_in_its_settings_with_the_same_words(string option, string value, string message)
+    {
+        var (code, _, error) = await Run("complete", "--model", SharedModels.Find(SharedModels.TinyLlama), "--file", Sample(), "--line", "0", "--character", "0", option, value);
+        Assert.NotEqual(0, code);
+        Assert.Contains(message, error);
+    }
 }

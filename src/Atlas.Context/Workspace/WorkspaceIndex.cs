@@ -44,7 +44,8 @@ public sealed class WorkspaceIndex(ILogger logger)
         Ready = Task.Run(() =>
         {
             foreach (var folder in list) Walk(folder, folder, [], cancellationToken);
-            logger.LogInformation("Indexed {Count} files in {Folders}", _files.Count, string.Join(", ", list));
+            if (list.Count == 0) logger.LogInformation("No workspace folder to index: context comes from the open files");
+            else logger.LogInformation("Indexed {Count} files in {Folders}", _files.Count, string.Join(", ", list));
         }, cancellationToken);
         return Ready;
     }

@@ -15,7 +15,6 @@ namespace Atlas.Engine.Loading;
 /// </summary>
 public sealed class LoadedModel : IDisposable
 {
-    private static readonly byte[] GgufMagic = "GGUF"u8.ToArray();
 
     private readonly FrozenDictionary<string, int> _specialTokens;
 
@@ -213,7 +212,7 @@ public sealed class LoadedModel : IDisposable
         BatchSize = (uint)settings.BatchSize,
         UBatchSize = (uint)settings.BatchSize,
         Threads = settings.EffectiveThreads,
-        BatchThreads = settings.EffectiveThreads,
+        BatchThreads = settings.EffectiveBatchThreads,
         // Quantized V needs flash attention; it is also the faster path on CPU.
         FlashAttention = true,
     };
@@ -222,25 +221,7 @@ public sealed class LoadedModel : IDisposable
     {
         if (string.IsNullOrWhiteSpace(path))
             throw new ModelLoadException("No model configured: set the model path.");
-        if (!File.Exists(path))
-            throw new ModelLoadException($"Model file not found: '{path}'.");
-        Span<byte> head = stackalloc byte[4];
-        int read;
-        try
-        {
-            using var stream = File.OpenRead(path);
-            read = stream.ReadAtLeast(head, 4, throwOnEndOfStream: false);
-        }
-        catch (IOException e)
-        {
-            throw new ModelLoadException($"Cannot read model file '{path}': {e.Message}", e);
-        }
-        catch (UnauthorizedAccessException e)
-        {
-            throw new ModelLoadException($"Cannot read model file '{path}': {e.Message}", e);
-        }
-        if (read < 4 || !head.SequenceEqual(GgufMagic))
-            throw new ModelLoadException($"Not a GGUF model file: '{path}' (expected the bytes 'GGUF' at the start).");
+        GgufHeader.Check(path);
     }
 
     /// <summary>

@@ -16,6 +16,7 @@ internal static class BenchCommands
         bench.Subcommands.Add(ContextBench.Create());
         bench.Subcommands.Add(PeerBench.Create());
         bench.Subcommands.Add(QualityBench.Create());
+        bench.Subcommands.Add(BusyLoad.Command());
         return bench;
     }
 }

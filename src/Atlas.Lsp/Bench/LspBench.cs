@@ -27,18 +27,26 @@ internal static class LspBench
     {
         var model = new Option<string>("--model") { Description = "Path to a GGUF model file.", Required = true };
         var runs = new Option<int>("--runs") { DefaultValueFactory = _ => 30, Description = "Requests per figure." };
-        var command = new Command("lsp", "Server overhead per completion (p50/p95) and warm LSP latency against a direct engine call.");
+        var settings = new Option<string?>("--settings") { Description = "More atlas settings as a JSON object, e.g. '{\"threads\":1}'." };
+        var load = new Option<int>("--load")
+        {
+            DefaultValueFactory = _ => Math.Max(1, Environment.ProcessorCount / 2),
+            Description = "Busy threads of a competing process started for a second round under CPU load (0: no second round).",
+        };
+        var command = new Command("lsp", "Server overhead per completion (p50/p95), warm LSP latency against a direct engine call, idle and under a competing CPU load.");
         command.Options.Add(model);
         command.Options.Add(runs);
+        command.Options.Add(settings);
+        command.Options.Add(load);
         command.SetAction((result, cancellationToken) => CommandErrors.Guard(async () =>
         {
-            await Run(result.GetValue(model)!, result.GetValue(runs), cancellationToken);
+            await Run(result.GetValue(model)!, result.GetValue(runs), result.GetValue(settings), result.GetValue(load), cancellationToken);
             return 0;
         }));
         return command;
     }
 
-    private static async Task Run(string modelPath, int runs, CancellationToken cancellationToken)
+    private static async Task Run(string modelPath, int runs, string? extraSettings, int loadThreads, CancellationToken cancellationToken)
     {
         using var logging = StderrLogging.Create(LogLevel.Warning);
         using var host = new ServerHost(logging);
@@ -47,7 +55,12 @@ internal static class LspBench
         Suggestion? last = null;
         host.Server.OnSuggestion = s => last = s;
 
-        var settings = new { model = modelPath, maxTokens = 16, completionMode = "single" };
+        var settings = new JsonObject { ["model"] = modelPath, ["maxTokens"] = 16, ["completionMode"] = "single" };
+        if (extraSettings is not null)
+        {
+            var extra = JsonNode.Parse(extraSettings) as JsonObject ?? throw new UserError("--settings must be a JSON object.");
+            foreach (var (key, value) in extra) settings[key] = value?.DeepClone();
+        }
         await client.Request("initialize", new { capabilities = new { }, initializationOptions = new { atlas = settings } });
         await client.Notify("initialized", new { });
         // Any request is handled after initialized, which starts the load; then the load can be awaited.
@@ -61,12 +74,6 @@ internal static class LspBench
         await client.Notify("textDocument/didOpen", new { textDocument = new { uri, languageId = "csharp", version = 1, text = code } });
         var document = new TextDocument(uri, "csharp", 1, code);
 
-        var overhead = new List<double>();
-        var warm = new List<double>();
-        var cold = new List<double>();
-        var typedThrough = new List<double>();
-        var direct = new List<double>();
-        var (cacheHits, dropped, reusedTokens, evaluatedTokens) = (0, 0, 0, 0);
         const string typing = "    var totalCount = inventory.Items.Where(item => item.Total() > 0).Sum(item => item.Total()); var average = totalCount / inventory.Items.Count; var label = $\"{average:F2}\";";
         await client.Request("textDocument/inlineCompletion", At(uri, line, 0)); // warm: the whole prompt is in the KV cache
 
@@ -83,7 +90,8 @@ internal static class LspBench
                 contentChanges = new object[] { new { range = new { start = new { line, character = column }, end = new { line, character = column } }, text = c.ToString() } },
             });
             document = document.WithChange(new TextRange(new TextPosition(line, column), new TextPosition(line, column)), c.ToString(), version);
-            column++;
+            if (c == '\n') (line, column) = (line + 1, 0);
+            else column++;
         }
         async Task<double> Ask()
         {
@@ -98,55 +106,92 @@ internal static class LspBench
         // Each round: a keystroke the model must answer with its KV cache warm from the previous one, the same kind of
         // keystroke as a direct engine call, a keystroke after the cache was emptied (a cold request), and the first
         // character of the last suggestion typed as suggested (answered from the suggestion cache).
-        var next = 0;
-        for (var round = 0; round < runs && next + 3 <= typing.Length; round++)
+        async Task<Figures> Measure()
         {
-            await Type(typing[next++]);
-            var total = await Ask();
-            if (last is { FromCache: true }) cacheHits++;
-            else
+            var f = new Figures();
+            var next = 0;
+            for (var round = 0; round < runs && next + 3 <= typing.Length; round++)
             {
-                warm.Add(total);
-                if (last is { } s) overhead.Add(total - s.EngineMs);
-                if (last is { Text: null }) dropped++;
-                reusedTokens += last?.Timings?.TokensReused ?? 0;
-                evaluatedTokens += last?.Timings?.TokensEvaluated ?? 0;
-            }
+                await Type(typing[next++]);
+                var total = await Ask();
+                if (last is { FromCache: true }) f.CacheHits++;
+                else
+                {
+                    f.Warm.Add(total);
+                    if (last is { } s) f.Overhead.Add(total - s.EngineMs);
+                    if (last is { Text: null }) f.Dropped++;
+                    f.ReusedTokens += last?.Timings?.TokensReused ?? 0;
+                    f.EvaluatedTokens += last?.Timings?.TokensEvaluated ?? 0;
+                }
 
-            await Type(typing[next++]);
-            var directClock = Stopwatch.StartNew();
-            // The same prompt source the server uses, so both sides send the model the same kind of prompt.
-            var pieces = await host.Repository.Prompts.BuildAsync(document, document.OffsetAt(new TextPosition(line, column)), cancellationToken);
-            await engine.CompleteAsync(new CompletionRequest
-            {
-                Prefix = pieces.Prefix, Suffix = pieces.Suffix, Context = pieces.Context, FilePath = pieces.FilePath, RepositoryName = pieces.RepositoryName,
-                CommentMarker = pieces.CommentMarker, StartWords = pieces.StartWords, MaxTokens = 16, SingleLine = true,
-            }, cancellationToken);
-            direct.Add(directClock.Elapsed.TotalMilliseconds);
+                await Type(typing[next++]);
+                var directClock = Stopwatch.StartNew();
+                // The same prompt source the server uses, so both sides send the model the same kind of prompt.
+                var pieces = await host.Repository.Prompts.BuildAsync(document, document.OffsetAt(new TextPosition(line, column)), cancellationToken);
+                await engine.CompleteAsync(new CompletionRequest
+                {
+                    Prefix = pieces.Prefix, Suffix = pieces.Suffix, Context = pieces.Context, FilePath = pieces.FilePath, RepositoryName = pieces.RepositoryName,
+                    CommentMarker = pieces.CommentMarker, StartWords = pieces.StartWords, MaxTokens = 16, SingleLine = true,
+                }, cancellationToken);
+                f.Direct.Add(directClock.Elapsed.TotalMilliseconds);
 
-            await Type(typing[next++]);
-            await engine.ForgetCacheAsync(cancellationToken);
-            total = await Ask();
-            if (last is { FromCache: false }) cold.Add(total);
-
-            if (shown is { Length: > 0 } suggestion && !char.IsWhiteSpace(suggestion[0]))
-            {
-                await Type(suggestion[0]);
+                await Type(typing[next++]);
+                await engine.ForgetCacheAsync(cancellationToken);
                 total = await Ask();
-                if (last is { FromCache: true }) typedThrough.Add(total);
+                if (last is { FromCache: false }) f.Cold.Add(total);
+
+                if (shown is { Length: > 0 } suggestion && !char.IsWhiteSpace(suggestion[0]))
+                {
+                    await Type(suggestion[0]);
+                    total = await Ask();
+                    if (last is { FromCache: true }) f.TypedThrough.Add(total);
+                }
             }
+            return f;
         }
 
-        var asked = warm.Count + cacheHits;
-        Console.WriteLine($"model {engine.Info.ModelName} ({Path.GetFileName(modelPath)}), context {engine.Info.ContextSize} tokens; a 5,000-line C# file; one character typed per request, {warm.Count} warm, {cold.Count} cold and {direct.Count} direct requests in turn");
-        Console.WriteLine($"  ({cacheHits} of {asked} keystrokes answered from the suggestion cache and left out of the warm figures; {dropped} answers dropped by the C# syntax check, counted;");
-        Console.WriteLine($"   a warm request re-evaluated {(warm.Count > 0 ? (double)evaluatedTokens / warm.Count : 0):F0} prompt tokens on average and reused {(warm.Count > 0 ? (double)reusedTokens / warm.Count : 0):F0})");
-        Console.WriteLine($"server overhead per request (end-to-end less engine time)   p50 {Stats.Median(overhead),7:F2} ms   p95 {Stats.Percentile(overhead, 95),7:F2} ms");
-        Console.WriteLine($"cold request (KV cache emptied) end to end over LSP          p50 {Stats.Median(cold),7:F1} ms   p95 {Stats.Percentile(cold, 95),7:F1} ms");
-        Console.WriteLine($"next keystroke (prefix KV reused) end to end over LSP        p50 {Stats.Median(warm),7:F1} ms   p95 {Stats.Percentile(warm, 95),7:F1} ms");
-        Console.WriteLine($"a character typed as suggested (suggestion cache, {typedThrough.Count,2} hits) p50 {Stats.Median(typedThrough),7:F2} ms   p95 {Stats.Percentile(typedThrough, 95),7:F2} ms");
-        Console.WriteLine($"direct engine call, same kind of edit                        p50 {Stats.Median(direct),7:F1} ms   p95 {Stats.Percentile(direct, 95),7:F1} ms");
-        Console.WriteLine($"LSP / direct (p50)                                           {Stats.Median(warm) / Stats.Median(direct),7:F3}");
+        var idle = await Measure();
+        var asked = idle.Warm.Count + idle.CacheHits;
+        Console.WriteLine($"model {engine.Info.ModelName} ({Path.GetFileName(modelPath)}), context {engine.Info.ContextSize} tokens, threads {engine.Info.Threads} (prompt evaluation {engine.Info.BatchThreads}) on {Environment.ProcessorCount} logical processors; a 5,000-line C# file;");
+        Console.WriteLine($"  one character typed per request, {idle.Warm.Count} warm, {idle.Cold.Count} cold and {idle.Direct.Count} direct requests in turn");
+        Console.WriteLine($"  ({idle.CacheHits} of {asked} keystrokes answered from the suggestion cache and left out of the warm figures; {idle.Dropped} answers dropped by the C# syntax check, counted;");
+        Console.WriteLine($"   a warm request re-evaluated {(idle.Warm.Count > 0 ? (double)idle.EvaluatedTokens / idle.Warm.Count : 0):F0} prompt tokens on average and reused {(idle.Warm.Count > 0 ? (double)idle.ReusedTokens / idle.Warm.Count : 0):F0})");
+        Console.WriteLine($"server overhead per request (end-to-end less engine time)   p50 {Stats.Median(idle.Overhead),7:F2} ms   p95 {Stats.Percentile(idle.Overhead, 95),7:F2} ms");
+        idle.PrintLatencies("");
+        Console.WriteLine($"a character typed as suggested (suggestion cache, {idle.TypedThrough.Count,2} hits) p50 {Stats.Median(idle.TypedThrough),7:F2} ms   p95 {Stats.Percentile(idle.TypedThrough, 95),7:F2} ms");
+        Console.WriteLine($"LSP / direct (p50)                                           {Stats.Median(idle.Warm) / Stats.Median(idle.Direct),7:F3}");
+        if (loadThreads <= 0) return;
+
+        // The same rounds on a new line while another process keeps loadThreads threads busy, as a build would.
+        await Type('\n');
+        using (BusyLoad.Start(loadThreads))
+        {
+            var loaded = await Measure();
+            Console.WriteLine($"under load: another process spinning on {loadThreads} of the {Environment.ProcessorCount} logical processors");
+            loaded.PrintLatencies("  ");
+        }
+    }
+
+    /// <summary>One round's latencies.</summary>
+    private sealed class Figures
+    {
+        public List<double> Overhead { get; } = [];
+        public List<double> Warm { get; } = [];
+        public List<double> Cold { get; } = [];
+        public List<double> TypedThrough { get; } = [];
+        public List<double> Direct { get; } = [];
+        public int CacheHits { get; set; }
+        public int Dropped { get; set; }
+        public int ReusedTokens { get; set; }
+        public int EvaluatedTokens { get; set; }
+
+        public void PrintLatencies(string indent)
+        {
+            var width = 61 - indent.Length;
+            Console.WriteLine($"{indent}{"cold request (KV cache emptied) end to end over LSP".PadRight(width)}p50 {Stats.Median(Cold),7:F1} ms   p95 {Stats.Percentile(Cold, 95),7:F1} ms");
+            Console.WriteLine($"{indent}{"next keystroke (prefix KV reused) end to end over LSP".PadRight(width)}p50 {Stats.Median(Warm),7:F1} ms   p95 {Stats.Percentile(Warm, 95),7:F1} ms");
+            Console.WriteLine($"{indent}{"direct engine call, same kind of edit".PadRight(width)}p50 {Stats.Median(Direct),7:F1} ms   p95 {Stats.Percentile(Direct, 95),7:F1} ms");
+        }
     }
 
     private static object At(string uri, int line, int character) => new { textDocument = new { uri }, position = new { line, character } };

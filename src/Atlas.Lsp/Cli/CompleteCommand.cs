@@ -15,6 +15,7 @@ internal static class CompleteCommand
         var at = new PositionOptions();
         var maxTokens = new Option<int>("--max-tokens") { DefaultValueFactory = _ => CompletionRequest.DefaultMaxTokens, Description = "Cap on generated tokens." };
         var singleLine = new Option<bool>("--single-line") { Description = "Stop at the end of the line." };
+        Rules.Keep(maxTokens, Server.AtlasSettings.Positive);
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of text." };
         var command = new Command("complete", "Print the completion at a position in a file, and where the time went.");
         engine.AddTo(command);

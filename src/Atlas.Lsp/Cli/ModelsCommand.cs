@@ -17,13 +17,16 @@ internal static class ModelsCommand
         {
             var catalog = ModelCatalog.Load();
             var cache = Cache(result.GetValue(directory));
-            Console.WriteLine($"{"name",-22} {"quant",-6} {"size",9} {"fim",-6} {"ctx",6} {"kv",-5} {"repository / file",-60} downloaded");
-            foreach (var m in catalog.Models)
-                Console.WriteLine($"{m.Name,-22} {m.Quantization,-6} {m.ApproximateBytes / 1e9,7:F2} GB {m.FimFamily,-6} {m.ContextSize,6} {m.KvCacheType,-5} {m.Repository + "/" + m.File,-60} {cache.Find(m) ?? "no"}");
+            Console.WriteLine(Table.Format(
+                ["name", "quant", "size", "fim", "ctx", "kv", "repository / file", "downloaded"],
+                catalog.Models.Select(m => new[] { m.Name, m.Quantization, $"{m.ApproximateBytes / 1e9:F2} GB", m.FimFamily.ToString(), m.ContextSize.ToString(), m.KvCacheType, m.Repository + "/" + m.File, cache.Find(m) ?? "no" }),
+                rightAligned: new HashSet<int> { 2, 4 }));
             Console.WriteLine();
-            foreach (var p in catalog.Profiles)
-                Console.WriteLine($"profile {p.Name,-12} {p.Hardware,-22} target {p.Target}, draft {p.Draft}");
-            Console.WriteLine($"\ncache: {cache.Directory} (pulls go here); also found in the Hugging Face cache: {cache.HuggingFaceHub}");
+            Console.WriteLine(Table.Format(["profile", "hardware", "target", "draft"], catalog.Profiles.Select(p => new[] { p.Name, p.Hardware, p.Target, p.Draft })));
+            Console.WriteLine();
+            Console.WriteLine($"cache: {cache.Directory} (pulls go here)");
+            // Only a folder that is there: naming a missing one read as if models were being looked for in it.
+            if (cache.HuggingFaceHub is { } hub && Directory.Exists(hub)) Console.WriteLine($"also found in the Hugging Face cache: {hub}");
             return 0;
         });
 

@@ -36,6 +36,8 @@ public sealed record AtlasSettings
     public string CompletionMode { get; init; } = "auto";
     public int GpuLayers { get; init; }
     public int? Threads { get; init; }
+    /// <summary>CPU threads for prompt evaluation (atlas.batchThreads; null: as the engine decides).</summary>
+    public int? BatchThreads { get; init; }
     /// <summary>Completions on or off (the editor's toggle).</summary>
     public bool Enabled { get; init; } = true;
     /// <summary>Fix candidates tried before giving up (atlas.fixCandidates).</summary>
@@ -77,6 +79,7 @@ public sealed record AtlasSettings
                     "completionMode" => settings with { CompletionMode = Mode(property.Value) },
                     "gpuLayers" => settings with { GpuLayers = property.Value.GetInt32() },
                     "threads" => settings with { Threads = property.Value.ValueKind == JsonValueKind.Null ? null : ThreadCount(property.Value) },
+                    "batchThreads" => settings with { BatchThreads = property.Value.ValueKind == JsonValueKind.Null ? null : ThreadCount(property.Value) },
                     "enabled" => settings with { Enabled = property.Value.GetBoolean() },
                     "fixCandidates" => settings with { FixCandidates = Positive(property.Value) },
                     "prefixShare" => settings with { Budget = settings.Budget with { PrefixShare = Share(property.Value, mayBeZero: false) } },
@@ -129,17 +132,17 @@ public sealed record AtlasSettings
         KvCache = KvCachePlan.Parse(KvCacheType),
         GpuLayers = GpuLayers,
         Threads = Threads,
+        BatchThreads = BatchThreads,
     };
 
     public CompletionOptions Completion => new() { Mode = LineMode, MaxTokens = MaxTokens, TimeBudget = TimeSpan.FromMilliseconds(TimeBudgetMs) };
 
     private static string? NullableString(JsonElement value) => value.ValueKind == JsonValueKind.Null ? null : value.GetString();
 
-    private static int Positive(JsonElement value)
-    {
-        var n = value.GetInt32();
-        return n > 0 ? n : throw new ArgumentException($"must be positive, not {n}");
-    }
+    private static int Positive(JsonElement value) => Positive(value.GetInt32());
+
+    /// <summary>The rule for counts (tokens, a context size, candidates); the command line's options keep it too.</summary>
+    public static int Positive(int n) => n > 0 ? n : throw new ArgumentException($"must be positive, not {n}");
 
     /// <summary>
     /// Most CPU threads a setting may ask for: more than the machine's logical processors only slows llama.cpp down,
@@ -147,17 +150,19 @@ public sealed record AtlasSettings
     /// </summary>
     private static int MostThreads => Math.Max(4, 4 * Environment.ProcessorCount);
 
-    private static int ThreadCount(JsonElement value)
+    private static int ThreadCount(JsonElement value) => ThreadCount(value.GetInt32());
+
+    /// <summary>The rule for thread counts, here and on the command line.</summary>
+    public static int ThreadCount(int n)
     {
-        var n = Positive(value);
+        Positive(n);
         return n <= MostThreads ? n : throw new ArgumentException($"must be at most {MostThreads} (this machine has {Environment.ProcessorCount} logical processors), not {n}");
     }
 
-    private static float Probability(JsonElement value)
-    {
-        var p = value.GetSingle();
-        return p is >= 0 and <= 1 ? p : throw new ArgumentException($"must be between 0 and 1, not {p}");
-    }
+    private static float Probability(JsonElement value) => Probability(value.GetSingle());
+
+    /// <summary>The rule for probabilities, here and on the command line.</summary>
+    public static float Probability(float p) => p is >= 0 and <= 1 ? p : throw new ArgumentException($"must be between 0 and 1, not {p}");
 
     /// <summary>
     /// A share of the prompt budget. The code before the cursor always needs some; the suffix and the repository
