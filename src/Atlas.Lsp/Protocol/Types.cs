@@ -6,11 +6,13 @@ namespace Atlas.Lsp.Protocol;
 // The parts of LSP 3.17/3.18 Atlas speaks, as plain records. Names follow the specification (camelCase on the
 // wire through the serializer's naming policy); optional fields are nullable and left out when null.
 
-public sealed record Position(int Line, int Character);
+// Required on the wire: a position without its line or character read as 0:0 and was served, and a document
+// identifier without its uri failed deep in the handler (-32000); both are Invalid params.
+public sealed record Position([property: JsonRequired] int Line, [property: JsonRequired] int Character);
 
 public sealed record Range(Position Start, Position End);
 
-public sealed record TextDocumentIdentifier(string Uri);
+public sealed record TextDocumentIdentifier([property: JsonRequired] string Uri);
 
 public sealed record VersionedTextDocumentIdentifier(string Uri, int Version);
 

@@ -26,20 +26,21 @@ internal static class Envelope
     {
         var hasId = message.TryGetProperty("id", out var id);
         var idReadable = hasId && Readable(id);
-        var answerId = idReadable ? id.GetRawText() : "null";
+        // An id StreamJsonRpc cannot read (a string holding a lone surrogate) is still the editor's id: echoed as written.
+        var answerId = hasId && (idReadable || id.ValueKind == JsonValueKind.String) ? id.GetRawText() : "null";
 
-        if (!message.TryGetProperty("jsonrpc", out var version) || version.ValueKind != JsonValueKind.String || version.GetString() != "2.0")
+        if (!message.TryGetProperty("jsonrpc", out var version) || Text(version) != "2.0")
             return Refuse(InvalidRequest, "\"jsonrpc\" must be \"2.0\"", answerId, answer: true);
 
         if (message.TryGetProperty("method", out var method))
         {
-            if (method.ValueKind != JsonValueKind.String || method.GetString() is not { Length: > 0 })
-                return Refuse(InvalidRequest, "\"method\" must be a non-empty string", answerId, answer: true);
+            if (Text(method) is not { Length: > 0 } name)
+                return Refuse(InvalidRequest, "\"method\" must be a non-empty string of valid text", answerId, answer: true);
             if (hasId && !idReadable)
-                return Refuse(InvalidRequest, "\"id\" must be a string or an integer", "null", answer: true);
+                return Refuse(InvalidRequest, "\"id\" must be an integer or a string of valid text", answerId, answer: true);
             // null is taken as no params: clients send it for exit and shutdown, and StreamJsonRpc reads it so.
             if (message.TryGetProperty("params", out var parameters) && parameters.ValueKind is not (JsonValueKind.Object or JsonValueKind.Array or JsonValueKind.Null))
-                return Refuse(InvalidParams, $"\"params\" of {method.GetString()} must be an object or an array, not {Describe(parameters)}", answerId, answer: hasId);
+                return Refuse(InvalidParams, $"\"params\" of {name} must be an object or an array, not {Describe(parameters)}", answerId, answer: hasId);
             return null;
         }
 
@@ -57,9 +58,26 @@ internal static class Envelope
     public static string IdKey(JsonElement id) =>
         id.ValueKind == JsonValueKind.String ? "s:" + id.GetString() : "n:" + id.GetInt64();
 
-    /// <summary>An id LSP allows: a string, or an integer that fits in 64 bits.</summary>
+    /// <summary>An id LSP allows and StreamJsonRpc can read: a string of valid text, or an integer that fits in 64 bits.</summary>
     private static bool Readable(JsonElement id) =>
-        id.ValueKind == JsonValueKind.String || (id.ValueKind == JsonValueKind.Number && id.TryGetInt64(out _));
+        Text(id) is not null || (id.ValueKind == JsonValueKind.Number && id.TryGetInt64(out _));
+
+    /// <summary>
+    /// A string's text; null for anything else, and for a string whose escapes make no valid UTF-16 (a lone surrogate
+    /// such as "\ud800" is valid JSON, but reading it throws, and StreamJsonRpc ended the connection when it did).
+    /// </summary>
+    private static string? Text(JsonElement value)
+    {
+        if (value.ValueKind != JsonValueKind.String) return null;
+        try
+        {
+            return value.GetString();
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
+    }
 
     private static string Describe(JsonElement value) => value.ValueKind switch
     {

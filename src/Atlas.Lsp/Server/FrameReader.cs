@@ -15,6 +15,9 @@ internal sealed class FrameReader(Stream input)
     /// <summary>Largest body accepted (a 20 MB document plus JSON overhead fits easily).</summary>
     public const int MaxBody = 256 * 1024 * 1024;
 
+    /// <summary>Longest header line taken as one; anything longer is garbage.</summary>
+    private const int MaxHeaderLine = 64 * 1024;
+
     private static readonly byte[] HeaderName = "Content-Length:"u8.ToArray();
 
     private byte[] _buffer = new byte[64 * 1024];
@@ -65,7 +68,8 @@ internal sealed class FrameReader(Stream input)
     /// </summary>
     public void Resynchronize(byte[] body)
     {
-        var at = body.AsSpan(1).IndexOf(HeaderName);
+        // From the second byte: a header at the first is the one just read. An empty body (Content-Length: 0) has none.
+        var at = body.Length < 2 ? -1 : body.AsSpan(1).IndexOf(HeaderName);
         if (at < 0) return;
         var rest = body.AsSpan(at + 1);
         var pending = _end - _start;
@@ -83,13 +87,20 @@ internal sealed class FrameReader(Stream input)
         {
             var span = _buffer.AsSpan(_start, _end - _start);
             var newline = span.IndexOf((byte)'\n');
+            if (newline > MaxHeaderLine)
+            {
+                // Garbage however it arrived: a long line read in one piece once passed as a Content-Type header, and
+                // the same bytes read in pieces did not.
+                _start += newline + 1;
+                return "garbage";
+            }
             if (newline >= 0)
             {
                 var line = Encoding.ASCII.GetString(span[..newline]).TrimEnd('\r');
                 _start += newline + 1;
                 return line;
             }
-            if (_end - _start > 64 * 1024)
+            if (_end - _start > MaxHeaderLine)
             {
                 // A "header" this long is garbage: drop it and keep looking.
                 _start = _end;

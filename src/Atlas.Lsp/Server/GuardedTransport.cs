@@ -1,6 +1,7 @@
 using System.IO.Pipelines;
 using System.Text;
 using System.Text.Json;
+using System.Text.Unicode;
 using Microsoft.Extensions.Logging;
 
 namespace Atlas.Lsp.Server;
@@ -21,8 +22,11 @@ internal sealed class GuardedTransport(Stream input, Stream output, Lifecycle li
     private readonly Pipe _fromRpc = new();
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly HashSet<string> _awaited = new(StringComparer.Ordinal);
-    /// <summary>Ids of the editor's requests StreamJsonRpc has not answered yet (a list: an editor may repeat an id).</summary>
-    private readonly List<string> _unanswered = [];
+    /// <summary>
+    /// Ids of the editor's requests StreamJsonRpc has not answered yet. A request reusing one of them is refused, so
+    /// each id is here at most once.
+    /// </summary>
+    private readonly HashSet<string> _unanswered = new(StringComparer.Ordinal);
 
     /// <summary>What StreamJsonRpc reads from.</summary>
     public Stream RpcInput => _toRpc.Reader.AsStream();
@@ -73,11 +77,9 @@ internal sealed class GuardedTransport(Stream input, Stream output, Lifecycle li
         {
             while (await reader.ReadAsync(cancellationToken) is { } frame)
             {
-                if (frame.Body is { } text && frame.Problem is null && LoneSurrogates.Replace(text) is > 0 and var lone)
-                    logger.LogWarning("Replaced {Count} lone UTF-16 surrogate(s) in an incoming message with U+FFFD", lone);
                 if (frame.Body is { } body && frame.Problem is null && JsonObject(body) is { } message)
                 {
-                    string? requestId;
+                    string? requestId, answerId;
                     using (message)
                     {
                         if (Envelope.Check(message.RootElement, Awaited) is { } refusal)
@@ -86,16 +88,28 @@ internal sealed class GuardedTransport(Stream input, Stream output, Lifecycle li
                             if (refusal.Answer is { } answer) await SendAsync(answer, cancellationToken);
                             continue;
                         }
+                        answerId = Envelope.RequestId(message.RootElement);
                         if (message.RootElement.TryGetProperty("method", out var method) && lifecycle.Admit(method.GetString()!) is { } early)
                         {
-                            var id = Envelope.RequestId(message.RootElement);
-                            logger.LogWarning("Refused {Kind} {Method}: {Why}", id is null ? "notification" : "request", method.GetString(), early.Message);
-                            if (id is not null) await SendAsync(Envelope.ErrorAnswer(early.Code, early.Message, id), cancellationToken);
+                            logger.LogWarning("Refused {Kind} {Method}: {Why}", answerId is null ? "notification" : "request", method.GetString(), early.Message);
+                            if (answerId is not null) await SendAsync(Envelope.ErrorAnswer(early.Code, early.Message, answerId), cancellationToken);
                             continue;
                         }
                         requestId = method.ValueKind == JsonValueKind.String && message.RootElement.TryGetProperty("id", out var idValue) ? Envelope.IdKey(idValue) : null;
                     }
-                    if (requestId is not null) lock (_unanswered) _unanswered.Add(requestId);
+                    // A second request with the id of one in progress: StreamJsonRpc answered it with its own -32000 ("an
+                    // item with the same key has already been added"); the id is the editor's mistake, so Invalid Request.
+                    if (requestId is not null && !Claim(requestId))
+                    {
+                        var taken = $"Invalid Request: the id {answerId} belongs to a request still in progress.";
+                        logger.LogWarning("Refused an incoming message: {Why}", taken);
+                        await SendAsync(Envelope.ErrorAnswer(Envelope.InvalidRequest, taken, answerId!), cancellationToken);
+                        continue;
+                    }
+                    // Only now, past the envelope's checks: a lone surrogate in the id, method or version is refused there
+                    // with the id as the editor wrote it; replaced before, the answer's id would not be the request's.
+                    if (LoneSurrogates.Replace(body) is > 0 and var lone)
+                        logger.LogWarning("Replaced {Count} lone UTF-16 surrogate(s) in an incoming message with U+FFFD", lone);
                     await WriteFrameAsync(_toRpc.Writer, body, cancellationToken);
                     continue;
                 }
@@ -125,7 +139,7 @@ internal sealed class GuardedTransport(Stream input, Stream output, Lifecycle li
         {
             while (await reader.ReadAsync(cancellationToken) is { Body: { } body })
             {
-                NoteRequest(body);
+                NoteIds(body);
                 await SendAsync(body, cancellationToken);
             }
         }
@@ -157,12 +171,18 @@ internal sealed class GuardedTransport(Stream input, Stream output, Lifecycle li
         await writer.WriteAsync(body, cancellationToken);
     }
 
-    /// <summary>The body as a JSON object, or null when it is not one.</summary>
+    /// <summary>
+    /// The body as a JSON object, or null when it is not one. Nesting deeper than StreamJsonRpc reads (64 levels, its
+    /// reader's default) counts as not JSON: let through, it ended the connection. So do bytes that are not UTF-8
+    /// (JSON text is UTF-8; the parser checks a string's bytes only when it is read, and an id or a method that could
+    /// not be read ended the connection too).
+    /// </summary>
     private static JsonDocument? JsonObject(byte[] body)
     {
+        if (!Utf8.IsValid(body)) return null;
         try
         {
-            var document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 256 });
+            var document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 64 });
             if (document.RootElement.ValueKind == JsonValueKind.Object) return document;
             document.Dispose();
             return null;
@@ -176,9 +196,9 @@ internal sealed class GuardedTransport(Stream input, Stream output, Lifecycle li
     /// <summary>
     /// Remembers the id of a request the server sends the editor, so that its answer is let through to StreamJsonRpc
     /// and an answer to anything else is not (StreamJsonRpc ends the connection on a response it cannot place); and
-    /// crosses off the editor's requests as their answers go out.
+    /// crosses off the editor's requests as their answers go out (their ids may then be used again).
     /// </summary>
-    private void NoteRequest(byte[] body)
+    private void NoteIds(byte[] body)
     {
         var reader = new Utf8JsonReader(body);
         string? id = null;
@@ -211,6 +231,12 @@ internal sealed class GuardedTransport(Stream input, Stream output, Lifecycle li
             lock (_unanswered) if (_unanswered.Count == 0) return;
             await Task.Delay(10, CancellationToken.None);
         }
+    }
+
+    /// <summary>Takes an id for a request passed on to StreamJsonRpc; false when a request in progress has it.</summary>
+    private bool Claim(string id)
+    {
+        lock (_unanswered) return _unanswered.Add(id);
     }
 
     private bool Awaited(string id)
