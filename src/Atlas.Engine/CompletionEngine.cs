@@ -75,6 +75,7 @@ public sealed class CompletionEngine : IDisposable
     {
         Threads = _model.Settings.EffectiveThreads,
         BatchThreads = _model.Settings.EffectiveBatchThreads,
+        AdaptiveThreads = _model.Settings.AdaptiveThreads,
     };
 
     /// <summary>Loads the model and creates its context; a bad model file raises <see cref="ModelLoadException"/>.</summary>
@@ -169,6 +170,12 @@ public sealed class CompletionEngine : IDisposable
 
     private Completion Generate(CompletionRequest request, double queueMs, CancellationToken cancellationToken)
     {
+        // Unless the settings fix the thread counts, each request uses the physical cores other processes leave free.
+        if (_model.Settings.AdaptiveThreads)
+        {
+            var threads = CpuContention.Threads(EngineSettings.DefaultThreads);
+            _session.UseThreads(threads, threads);
+        }
         var prompt = BuildPrompt(request);
         var sampler = new TokenSampler(request.Temperature, request.Seed);
         var decisions = request.RecordDecisions ? new List<TokenDecision>() : null;
@@ -297,4 +304,6 @@ public sealed record EngineInfo(string ModelName, string ModelPath, FimFamily Fa
     /// <summary>CPU threads generating, and evaluating prompts.</summary>
     public int Threads { get; init; }
     public int BatchThreads { get; init; }
+    /// <summary>Whether each request gives way to other processes' busy cores (no thread count set).</summary>
+    public bool AdaptiveThreads { get; init; }
 }

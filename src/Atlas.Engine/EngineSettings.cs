@@ -37,11 +37,22 @@ public sealed record EngineSettings
     /// <summary>CPU threads for evaluating a prompt, many tokens per call; null: <see cref="DefaultBatchThreads"/>.</summary>
     public int? BatchThreads { get; init; }
 
-    /// <summary>PLACEHOLDER</summary>
+    /// <summary>
+    /// Threads without a setting: the physical cores (llama.cpp's own default; hyper-thread siblings only slow its
+    /// barrier-synchronised threads down), less, per request, the cores other processes keep busy (see
+    /// <see cref="AdaptiveThreads"/>).
+    /// </summary>
     public static int DefaultThreads => CpuCores.Physical;
 
-    /// <summary>PLACEHOLDER</summary>
+    /// <summary>Prompt-evaluation threads without a setting: as for generation (measured: fewer lost idle, more lost under load).</summary>
     public static int DefaultBatchThreads => CpuCores.Physical;
+
+    /// <summary>
+    /// With neither thread count set, each request takes the physical cores other processes leave free
+    /// (<see cref="Loading.CpuContention"/>): on 2 cores next to a busy process, one thread answered faster than two,
+    /// and alone, two faster than one.
+    /// </summary>
+    public bool AdaptiveThreads => Threads is null && BatchThreads is null;
 
     internal int EffectiveThreads => Threads is > 0 ? Threads.Value : DefaultThreads;
 

@@ -43,6 +43,13 @@ internal sealed class KvCacheSession : IDisposable
         VocabularySize = model.VocabularySize;
     }
 
+    /// <summary>Sets the CPU threads llama.cpp uses for single-token steps and for batches (prompts, verifications) from the next decode on.</summary>
+    public void UseThreads(int generation, int batch)
+    {
+        if (_context.NativeHandle.GenerationThreads != generation) _context.NativeHandle.GenerationThreads = generation;
+        if (_context.NativeHandle.BatchThreads != batch) _context.NativeHandle.BatchThreads = batch;
+    }
+
     /// <summary>The KV cache size llama.cpp allocated for this context, when it reported one.</summary>
     public long? KvCacheBytes { get; }
 

@@ -152,7 +152,7 @@ internal static class LspBench
 
         var idle = await Measure();
         var asked = idle.Warm.Count + idle.CacheHits;
-        Console.WriteLine($"model {engine.Info.ModelName} ({Path.GetFileName(modelPath)}), context {engine.Info.ContextSize} tokens, threads {engine.Info.Threads} (prompt evaluation {engine.Info.BatchThreads}) on {Environment.ProcessorCount} logical processors; a 5,000-line C# file;");
+        Console.WriteLine($"model {engine.Info.ModelName} ({Path.GetFileName(modelPath)}), context {engine.Info.ContextSize} tokens, threads {(engine.Info.AdaptiveThreads ? $"up to {engine.Info.Threads}, fewer while other processes keep cores busy" : $"{engine.Info.Threads} (prompt evaluation {engine.Info.BatchThreads})")} on {Environment.ProcessorCount} logical processors; a 5,000-line C# file;");
         Console.WriteLine($"  one character typed per request, {idle.Warm.Count} warm, {idle.Cold.Count} cold and {idle.Direct.Count} direct requests in turn");
         Console.WriteLine($"  ({idle.CacheHits} of {asked} keystrokes answered from the suggestion cache and left out of the warm figures; {idle.Dropped} answers dropped by the C# syntax check, counted;");
         Console.WriteLine($"   a warm request re-evaluated {(idle.Warm.Count > 0 ? (double)idle.EvaluatedTokens / idle.Warm.Count : 0):F0} prompt tokens on average and reused {(idle.Warm.Count > 0 ? (double)idle.ReusedTokens / idle.Warm.Count : 0):F0})");
