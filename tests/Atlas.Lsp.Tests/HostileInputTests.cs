@@ -82,16 +82,19 @@ public sealed class HostileInputTests
     public async Task Params_missing_a_field_the_method_needs_get_invalid_params_and_no_stack_trace()
     {
         await using var client = await Started();
-        foreach (var (method, parameters) in new (string, object)[]
+        foreach (var (method, parameters, missing) in new (string, object, string)[]
         {
-            ("textDocument/inlineCompletion", new { position = new { line = 0, character = 3 } }),
-            ("textDocument/inlineCompletion", new { textDocument = new { uri = Uri } }),
-            ("textDocument/completion", new { }),
+            ("textDocument/inlineCompletion", new { position = new { line = 0, character = 3 } }, "textDocument"),
+            ("textDocument/inlineCompletion", new { textDocument = new { uri = Uri } }, "position"),
+            ("textDocument/completion", new { }, "textDocument"),
+            ("textDocument/completion", new { textDocument = new { uri = Uri }, position = new { line = 0 } }, "character"),
+            ("textDocument/codeAction", new { textDocument = new { uri = Uri }, context = new { diagnostics = Array.Empty<object>() } }, "range"),
         })
         {
             var answer = await client.RequestAsync(method, parameters);
             Assert.True(answer["error"] is not null, answer.ToJsonString());
             Assert.Equal(-32602, (int)answer["error"]!["code"]!);
+            Assert.Contains($"'{missing}'", (string)answer["error"]!["message"]!);
             Assert.Null(answer["error"]!["data"]);
         }
         await AssertStillServing(client);

@@ -18,25 +18,25 @@ public sealed record VersionedTextDocumentIdentifier(string Uri, int Version);
 
 public sealed record TextDocumentItem(string Uri, string LanguageId, int Version, string Text);
 
-public sealed record DidOpenTextDocumentParams(TextDocumentItem TextDocument);
+public sealed record DidOpenTextDocumentParams([property: JsonRequired] TextDocumentItem TextDocument);
 
 public sealed record TextDocumentContentChangeEvent(Range? Range, string Text);
 
-public sealed record DidChangeTextDocumentParams(VersionedTextDocumentIdentifier TextDocument, TextDocumentContentChangeEvent[] ContentChanges);
+public sealed record DidChangeTextDocumentParams([property: JsonRequired] VersionedTextDocumentIdentifier TextDocument, [property: JsonRequired] TextDocumentContentChangeEvent[] ContentChanges);
 
-public sealed record DidCloseTextDocumentParams(TextDocumentIdentifier TextDocument);
+public sealed record DidCloseTextDocumentParams([property: JsonRequired] TextDocumentIdentifier TextDocument);
 
 public sealed record DidSaveTextDocumentParams(TextDocumentIdentifier TextDocument, string? Text);
 
 public sealed record TextDocumentPositionParams(TextDocumentIdentifier TextDocument, Position Position);
 
-public sealed record InlineCompletionParams(TextDocumentIdentifier TextDocument, Position Position, JsonElement? Context);
+public sealed record InlineCompletionParams([property: JsonRequired] TextDocumentIdentifier TextDocument, [property: JsonRequired] Position Position, JsonElement? Context);
 
 public sealed record InlineCompletionItem(string InsertText, Range? Range = null, string? FilterText = null);
 
 public sealed record InlineCompletionList(InlineCompletionItem[] Items);
 
-public sealed record CompletionParams(TextDocumentIdentifier TextDocument, Position Position, JsonElement? Context);
+public sealed record CompletionParams([property: JsonRequired] TextDocumentIdentifier TextDocument, [property: JsonRequired] Position Position, JsonElement? Context);
 
 public sealed record TextEdit(Range Range, string NewText);
 
@@ -60,7 +60,7 @@ public sealed record Diagnostic(Range Range, string Message, JsonElement? Code =
 
 public sealed record CodeActionContext(Diagnostic[] Diagnostics, string[]? Only);
 
-public sealed record CodeActionParams(TextDocumentIdentifier TextDocument, Range Range, CodeActionContext Context);
+public sealed record CodeActionParams([property: JsonRequired] TextDocumentIdentifier TextDocument, [property: JsonRequired] Range Range, [property: JsonRequired] CodeActionContext Context);
 
 public sealed record OptionalVersionedTextDocumentIdentifier(string Uri, int? Version);
 

@@ -29,7 +29,7 @@ internal sealed class LspJsonRpc(IJsonRpcMessageHandler handler, ILogger logger)
         for (var e = exception; e is not null; e = e.InnerException)
         {
             if (e is JsonException)
-                return new JsonRpcError.ErrorDetail { Code = JsonRpcErrorCode.InvalidParams, Message = $"Invalid params: {e.Message}" };
+                return new JsonRpcError.ErrorDetail { Code = JsonRpcErrorCode.InvalidParams, Message = $"Invalid params: {Missing(request.Method, e.Message)}" };
             if (e is NullReferenceException)
             {
                 logger.LogWarning(e, "{Method}: a field its params need is missing or null", request.Method);
@@ -40,4 +40,10 @@ internal sealed class LspJsonRpc(IJsonRpcMessageHandler handler, ILogger logger)
             logger.LogWarning(exception, "{Method} failed", request.Method);
         return new JsonRpcError.ErrorDetail { Code = details.Code, Message = details.Message };
     }
+
+    /// <summary>System.Text.Json's "type 'Atlas…Params' was missing required properties including: 'position'", said in the protocol's words.</summary>
+    private static string Missing(string? method, string message) =>
+        System.Text.RegularExpressions.Regex.Match(message, "missing required properties including: (.+?)\\.?$") is { Success: true } match
+            ? $"{method} needs {match.Groups[1].Value}, which its params lack."
+            : message;
 }
