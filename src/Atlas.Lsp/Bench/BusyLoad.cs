@@ -19,7 +19,7 @@ internal sealed class BusyLoad : IDisposable
         var self = Environment.ProcessPath ?? throw new InvalidOperationException("The path of this executable is unknown.");
         var info = new ProcessStartInfo(self) { UseShellExecute = false, RedirectStandardOutput = true };
         // Under `dotnet atlas-lsp.dll` the process is dotnet itself: run the same assembly again.
-        if (Path.GetFileNameWithoutExtension(self) == "dotnet") info.ArgumentList.Add(typeof(BusyLoad).Assembly.Location);
+        if (Path.GetFileNameWithoutExtension(self) == "dotnet") info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "atlas-lsp.dll"));
         foreach (var argument in new[] { "bench", "spin", "--threads", threads.ToString(), "--seconds", seconds.ToString() }) info.ArgumentList.Add(argument);
         var process = Process.Start(info)!;
         // Started when it says so: the round must not begin before the load does.
