@@ -48,6 +48,28 @@ public sealed class ToolPackageTests
         }
     }
 
+    [Fact]
+    public async Task The_self_contained_single_file_build_runs_without_dotnet_and_loads_llama_cpp()
+    {
+        if (!OperatingSystem.IsLinux() || System.Runtime.InteropServices.RuntimeInformation.OSArchitecture != System.Runtime.InteropServices.Architecture.X64) return; // the README's linux-x64 example
+        var output = Directory.CreateTempSubdirectory("atlas-single-").FullName;
+        try
+        {
+            var publish = await Run("dotnet", "publish", Project(), "-c", "Release", "-r", "linux-x64", "--self-contained", "-p:PublishSingleFile=true", "-o", output, "--nologo");
+            Assert.True(publish.Code == 0, publish.Out + publish.Err);
+            // The natives beside the executable, not inside it: bundled, they were extracted where LLamaSharp does not look.
+            Assert.True(File.Exists(Path.Combine(output, "runtimes", "linux-x64", "native", "avx2", "libllama.so")));
+            var version = await Run(Path.Combine(output, "atlas-lsp"), "--version");
+            Assert.True(version.Code == 0, version.Out + version.Err);
+            Assert.Contains("llama.cpp: CPU : ", version.Out);
+            Console.WriteLine($"single-file executable {new FileInfo(Path.Combine(output, "atlas-lsp")).Length / 1e6:F1} MB");
+        }
+        finally
+        {
+            Directory.Delete(output, recursive: true);
+        }
+    }
+
     private static string Project()
     {
         for (var dir = AppContext.BaseDirectory; dir is not null; dir = Path.GetDirectoryName(dir))
