@@ -112,6 +112,15 @@ public sealed class LifecycleTests
     }
 
     [Fact]
+    public async Task Without_a_workspace_folder_the_log_says_so_instead_of_indexing_nothing_in_nowhere()
+    {
+        await using var client = LspClient.Start();
+        await client.InitializeAsync();
+        await client.WaitForAsync(_ => client.Stderr.Contains("No workspace folder to index"), "the no-workspace line");
+        Assert.DoesNotContain("Indexed 0 files in", client.Stderr);
+    }
+
+    [Fact]
     public async Task A_second_initialize_gets_invalid_request()
     {
         await using var client = LspClient.Start();
