@@ -142,8 +142,13 @@ public sealed partial class CSharpContext
     /// <summary>The Roslyn document of a file (added if it was not indexed yet), for verification and context alike.</summary>
     public Document Document(string path, string text)
     {
-        Update(path, text);
-        lock (_gate) return _solution.GetDocument(_documents[path].Id)!;
+        // One critical section (the lock is re-entrant): between two, the indexer could put the file's text on disk
+        // in place of this one, and the caller got a document of other text than it asked for.
+        lock (_gate)
+        {
+            Update(path, text);
+            return _solution.GetDocument(_documents[path].Id)!;
+        }
     }
 
     /// <summary>The declarations the code at <paramref name="offset"/> uses and that live outside this file, best first.</summary>
@@ -168,7 +173,9 @@ public sealed partial class CSharpContext
         lock (_gate)
         {
             if (_anchors.Count >= MostAnchors) _anchors.Clear();
-            _anchors[path] = new Anchor(model, text);
+            // The text the model bound, not the caller's: speculation measures edits against it, and offsets past
+            // its end ended a request with "Specified argument was out of the range of valid values".
+            _anchors[path] = new Anchor(model, model.SyntaxTree.GetText(cancellationToken).ToString());
         }
         offset = Math.Clamp(offset, 0, root.FullSpan.End);
         var token = root.FindToken(Math.Max(0, offset - 1));
