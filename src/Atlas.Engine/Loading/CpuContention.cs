@@ -39,9 +39,9 @@ public static class CpuContention
 
     /// <summary>
     /// The threads to use now: the physical cores less those others keep busy (rounded: a stray 0.2 of a core is
-    /// the editor, not a build), at least one, at most <paramref name="most"/>.
+    /// the editor, not a build; half a core and more counts as one), at least one, at most <paramref name="most"/>.
     /// </summary>
-    public static int Threads(int most) => Math.Clamp(CpuCores.Physical - (int)Math.Round(OtherCores()), 1, Math.Max(1, most));
+    public static int Threads(int most) => Math.Clamp(CpuCores.Physical - (int)Math.Round(OtherCores(), MidpointRounding.AwayFromZero), 1, Math.Max(1, most));
 
     /// <summary>Machine busy and total time, and this process's CPU time, all in the kernel's clock ticks.</summary>
     private static (long Busy, long Total, long Self)? Read()
