@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Atlas.TestModels;
 
 namespace Atlas.Lsp.Tests;
@@ -70,26 +69,8 @@ public sealed class ToolPackageTests
         }
     }
 
-    private static string Project()
-    {
-        for (var dir = AppContext.BaseDirectory; dir is not null; dir = Path.GetDirectoryName(dir))
-        {
-            var candidate = Path.Combine(dir, "src", "Atlas.Lsp", "Atlas.Lsp.csproj");
-            if (File.Exists(candidate)) return candidate;
-        }
-        throw new FileNotFoundException($"No src/Atlas.Lsp/Atlas.Lsp.csproj above {AppContext.BaseDirectory}.");
-    }
+    private static string Project() => ChildProcess.InRepository("src", "Atlas.Lsp", "Atlas.Lsp.csproj");
 
-    private static async Task<(int Code, string Out, string Err)> Run(string program, params string[] args)
-    {
-        var info = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args) info.ArgumentList.Add(a);
-        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        info.Environment["DOTNET_NOLOGO"] = "1";
-        using var process = Process.Start(info)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(Patience);
-        return (process.ExitCode, await output, await error);
-    }
+    private static Task<(int Code, string Out, string Err)> Run(string program, params string[] args) =>
+        ChildProcess.RunAsync(program, args, Patience, new Dictionary<string, string> { ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1", ["DOTNET_NOLOGO"] = "1" });
 }
