@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Atlas.Completion.Pacing;
 using Atlas.Context;
 using Atlas.Documents;
 using Atlas.Engine;
@@ -12,7 +13,30 @@ public sealed record CompletionOptions
     public LineMode Mode { get; init; } = LineMode.Auto;
     public int MaxTokens { get; init; } = CompletionRequest.DefaultMaxTokens;
     public TimeSpan TimeBudget { get; init; } = CompletionRequest.DefaultTimeBudget;
+    /// <summary>How long an automatic request waits for the next keystroke before the model runs.</summary>
+    public Debounce Debounce { get; init; } = Debounce.Adaptive;
+    /// <summary>Median latency of the recent model runs above which the user is told completions are slow.</summary>
+    public double SlowLatencyMs { get; init; } = DefaultSlowLatencyMs;
+
+    public const double DefaultSlowLatencyMs = 1500;
 }
+
+/// <summary>Why a completion is asked for, which decides whether it waits and how it counts.</summary>
+public enum CompletionTrigger
+{
+    /// <summary>The editor asks as the user types: debounced, and a newer keystroke supersedes it.</summary>
+    Automatic,
+    /// <summary>The user asked (VS Code's "Trigger inline suggestion"): no waiting.</summary>
+    Invoked,
+    /// <summary>
+    /// Made ahead of a request that may come (the suggestion after a shown one is accepted): no waiting, not counted
+    /// in the latency the user sees, and superseded by the next background request instead of the document's.
+    /// </summary>
+    Background,
+}
+
+/// <summary>How many requests the pipeline saw and where they ended, for atlas.stats and benchmarks.</summary>
+public sealed record PipelineCounts(long Requests, long FromCache, long Debounced, long ModelRuns, long Prepared, long PreparedUsed);
 
 /// <summary>
 /// An answered request, ready for the protocol: the text that replaces <see cref="ReplacedLength"/> characters at the
@@ -26,6 +50,15 @@ public sealed record Suggestion(string? Text, int Offset, bool FromCache, bool S
 
     /// <summary>What the model wrote, before any post-processing (null when answered from the cache).</summary>
     public string? ModelText { get; init; }
+
+    /// <summary>How long it waited for a newer keystroke before the model ran (0 when it did not wait).</summary>
+    public double DebounceMs { get; init; }
+
+    /// <summary>Answered from a suggestion made ahead of the request (the one after an accepted suggestion).</summary>
+    public bool Prepared { get; init; }
+
+    /// <summary>Set when this run began or ended a spell of slow completions: the moment to tell the user, or to clear the warning.</summary>
+    public LatencyVerdict? LatencyTurn { get; init; }
 
     /// <summary>What the cleaner made of it, before the language's check (benchmarks measure each stage's effect).</summary>
     public string? CleanedText { get; init; }
@@ -57,6 +90,17 @@ public sealed class CompletionService(IPromptSource prompts, SuggestionCache cac
     public SuggestionCheck? Check { get; init; }
 
     private readonly LatestRequests _latest = new();
+    private readonly KeystrokeDebounce _debounce = new();
+    private long _requests, _fromCache, _debounced, _modelRuns, _prepared, _preparedUsed;
+
+    /// <summary>The recent model runs' latency: the debounce subtracts it, and the server warns when it is too slow.</summary>
+    public LatencyTracker Latency { get; } = new();
+
+    public PipelineCounts Counts => new(Interlocked.Read(ref _requests), Interlocked.Read(ref _fromCache), Interlocked.Read(ref _debounced),
+        Interlocked.Read(ref _modelRuns), Interlocked.Read(ref _prepared), Interlocked.Read(ref _preparedUsed));
+
+    /// <summary>The supersede key background requests share: the newest one made ahead cancels the one before it.</summary>
+    private const string BackgroundKey = "(made ahead)";
 
     /// <summary>
     /// Starts a request for a document: cancels the one still running for it and returns this one's cancellation,
@@ -68,10 +112,8 @@ public sealed class CompletionService(IPromptSource prompts, SuggestionCache cac
     /// Suggests a completion at the position; the answer's text is null when there is nothing to show. Pass the token of a <see cref="Supersede"/> taken when the request
     /// arrived, so a newer request for the same document cancels this one.
     /// </summary>
-    public Task<Suggestion> SuggestAsync(CompletionEngine engine, TextDocument document, TextPosition position, CompletionOptions options, CancellationToken cancellationToken) =>
-        SuggestLatestAsync(engine, document, position, options, cancellationToken);
-
-    private async Task<Suggestion> SuggestLatestAsync(CompletionEngine engine, TextDocument document, TextPosition position, CompletionOptions options, CancellationToken cancellationToken)
+    public async Task<Suggestion> SuggestAsync(CompletionEngine engine, TextDocument document, TextPosition position, CompletionOptions options, CancellationToken cancellationToken,
+        CompletionTrigger trigger = CompletionTrigger.Automatic)
     {
         cancellationToken.ThrowIfCancellationRequested();
         var clock = Stopwatch.StartNew();
@@ -80,14 +122,50 @@ public sealed class CompletionService(IPromptSource prompts, SuggestionCache cac
         var before = line[..position.Character];
         var after = line[position.Character..];
         var singleLine = LineModes.IsSingleLine(options.Mode, before, after);
+        // At the end of a line of code the one line worth suggesting is the next one (what follows an accepted line).
+        var nextLine = singleLine && after.Trim().Length == 0 && before.Trim().Length > 0;
+        if (trigger == CompletionTrigger.Background) Interlocked.Increment(ref _prepared);
+        else Interlocked.Increment(ref _requests);
+        if (trigger == CompletionTrigger.Automatic) _debounce.Keystroke(Stopwatch.GetTimestamp());
 
-        if (cache.Remainder(document, offset) is { } remainder)
+        if (cache.Remainder(document, offset) is { } remainder && trigger != CompletionTrigger.Background)
         {
-            var cached = singleLine ? FirstLine(remainder) : remainder;
+            var cached = singleLine ? OneLine(remainder.Text, nextLine) : remainder.Text;
             // Already checked when it was made: what the user typed of it changed nothing after the cursor.
             if (SuggestionCleaner.Clean(cached, after, "") is { } fromCache)
-                return new Suggestion(fromCache, offset, true, singleLine, null, clock.Elapsed.TotalMilliseconds, 0) { ReplacedLength = SuggestionCleaner.ReplacedLength(fromCache, after) };
+            {
+                Interlocked.Increment(ref _fromCache);
+                if (remainder.Prepared) Interlocked.Increment(ref _preparedUsed);
+                return new Suggestion(fromCache, offset, true, singleLine, null, clock.Elapsed.TotalMilliseconds, 0)
+                {
+                    ReplacedLength = SuggestionCleaner.ReplacedLength(fromCache, after),
+                    Prepared = remainder.Prepared,
+                };
+            }
         }
+
+        // The model runs only for a request no newer keystroke supersedes while it waits.
+        var debounceMs = 0.0;
+        if (trigger == CompletionTrigger.Automatic)
+        {
+            var context = new TypingContext(position.Character > 0 ? line[position.Character - 1] : '\n', after.Trim().Length == 0,
+                document.Text.AsSpan(offset).Trim().IsEmpty);
+            var delay = _debounce.Delay(options.Debounce, context, Latency.TypicalMs ?? 0);
+            if (delay > TimeSpan.Zero)
+            {
+                try
+                {
+                    await Task.Delay(delay, cancellationToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    Interlocked.Increment(ref _debounced);
+                    throw;
+                }
+                debounceMs = clock.Elapsed.TotalMilliseconds;
+            }
+        }
+        Interlocked.Increment(ref _modelRuns);
 
         var pieces = await Prompts.BuildAsync(document, offset, cancellationToken);
         var request = new CompletionRequest
@@ -102,7 +180,8 @@ public sealed class CompletionService(IPromptSource prompts, SuggestionCache cac
             MaxTokens = options.MaxTokens,
             TimeBudget = options.TimeBudget,
             SingleLine = singleLine,
-            SupersedeKey = document.Uri,
+            MayStartOnNextLine = nextLine,
+            SupersedeKey = trigger == CompletionTrigger.Background ? BackgroundKey : document.Uri,
         };
         var engineClock = Stopwatch.StartNew();
         var completion = await engine.CompleteAsync(request, cancellationToken);
@@ -120,15 +199,35 @@ public sealed class CompletionService(IPromptSource prompts, SuggestionCache cac
                     : $"the syntax check cut it from {text.Length} to {checkedText.Length} chars (the rest adds a syntax error)";
             text = checkedText;
         }
-        if (text is not null) cache.Remember(document, offset, text);
+        if (text is not null) cache.Remember(document, offset, text, prepared: trigger == CompletionTrigger.Background);
         logger.LogDebug("Completion at {Uri}:{Position}: {Chars} chars ({Stop}) {Timings}", document.Uri, position, text?.Length ?? 0, completion.StopReason, completion.Timings);
+        // What the user waits for, less the debounce (a pause the user makes anyway); made-ahead runs wait for nobody.
+        var turn = trigger == CompletionTrigger.Background ? null
+            : Latency.Add(clock.Elapsed.TotalMilliseconds - debounceMs, completion.StopReason == StopReason.TimeBudget, options.SlowLatencyMs);
         return new Suggestion(text, offset, false, singleLine, completion.Timings, clock.Elapsed.TotalMilliseconds, engineMs)
         {
             ReplacedLength = replaced,
             ModelText = completion.Text,
             CleanedText = cleaned,
             Why = why,
+            DebounceMs = debounceMs,
+            LatencyTurn = turn,
         };
+    }
+
+    /// <summary>
+    /// Makes, ahead of its request, the suggestion that follows <paramref name="shown"/> once the user accepts it: the
+    /// document with the suggestion applied and the cursor after it. The answer waits in the suggestion cache, so the
+    /// request after an accept is answered from there at once. Pass a token any real request cancels: this is the
+    /// lowest-priority work the engine does.
+    /// </summary>
+    /// <returns>The suggestion made, or null when the shown one had no text.</returns>
+    public async Task<Suggestion?> PrepareNextAsync(CompletionEngine engine, TextDocument document, Suggestion shown, CompletionOptions options, CancellationToken cancellationToken)
+    {
+        if (shown.Text is not { Length: > 0 } text) return null;
+        var accepted = document.WithChange(new TextRange(document.PositionAt(shown.Offset), document.PositionAt(shown.Offset + shown.ReplacedLength)), text, document.Version);
+        var cursor = accepted.PositionAt(shown.Offset + text.Length);
+        return await SuggestAsync(engine, accepted, cursor, options, cancellationToken, CompletionTrigger.Background);
     }
 
     /// <summary>What the cleaner did to the model's text, when it did more than trim trailing whitespace.</summary>
@@ -138,5 +237,11 @@ public sealed class CompletionService(IPromptSource prompts, SuggestionCache cac
         : cleaned.Length < model.TrimEnd().Length ? $"the cleaner cut it from {model.TrimEnd().Length} to {cleaned.Length} chars (the rest repeats the code after the cursor)"
         : null;
 
-    private static string FirstLine(string text) => text.IndexOf('\n') is var i and >= 0 ? text[..i] : text;
+    /// <summary>The text up to the end of its first line, or of its first line of code when it may start on the next line.</summary>
+    private static string OneLine(string text, bool mayStartOnNextLine)
+    {
+        var from = 0;
+        if (mayStartOnNextLine) while (from < text.Length && char.IsWhiteSpace(text[from])) from++;
+        return text.IndexOf('\n', from) is var i and >= 0 ? text[..i].TrimEnd('\r') : text;
+    }
 }

@@ -17,11 +17,12 @@ public sealed class SuggestionCache(int capacity = SuggestionCache.DefaultCapaci
     private readonly LinkedList<Entry> _recent = new();
     private readonly Lock _gate = new();
 
-    private sealed record Entry(string Uri, int Offset, string Anchor, string Suggestion);
+    private sealed record Entry(string Uri, int Offset, string Anchor, string Suggestion, bool Prepared);
 
-    public void Remember(TextDocument document, int offset, string suggestion)
+    /// <param name="prepared">Made ahead of the request, for the document as it will be once a shown suggestion is accepted.</param>
+    public void Remember(TextDocument document, int offset, string suggestion, bool prepared = false)
     {
-        var entry = new Entry(document.Uri, offset, Anchor(document.Text, offset), suggestion);
+        var entry = new Entry(document.Uri, offset, Anchor(document.Text, offset), suggestion, prepared);
         lock (_gate)
         {
             _recent.AddFirst(entry);
@@ -29,8 +30,8 @@ public sealed class SuggestionCache(int capacity = SuggestionCache.DefaultCapaci
         }
     }
 
-    /// <summary>The unconsumed remainder of a cached suggestion the user has been typing, if any.</summary>
-    public string? Remainder(TextDocument document, int offset)
+    /// <summary>The unconsumed remainder of a cached suggestion the user has been typing (or has just reached), if any.</summary>
+    public Cached? Remainder(TextDocument document, int offset)
     {
         var text = document.Text;
         lock (_gate)
@@ -40,11 +41,14 @@ public sealed class SuggestionCache(int capacity = SuggestionCache.DefaultCapaci
                 if (e.Uri != document.Uri || e.Offset > offset || offset - e.Offset >= e.Suggestion.Length) continue;
                 var typed = text.AsSpan(e.Offset, offset - e.Offset);
                 if (e.Suggestion.AsSpan().StartsWith(typed, StringComparison.Ordinal) && Anchor(text, e.Offset) == e.Anchor)
-                    return e.Suggestion[typed.Length..];
+                    return new Cached(e.Suggestion[typed.Length..], e.Prepared);
             }
             return null;
         }
     }
+
+    /// <summary>What the cache answers with: the rest of a suggestion, and whether it was made ahead of its request.</summary>
+    public sealed record Cached(string Text, bool Prepared);
 
     public void Forget(string uri)
     {

@@ -37,8 +37,14 @@ public sealed record CompletionRequest
     /// <summary>Stop generating once this much time has passed since the first generated token was sampled.</summary>
     public TimeSpan TimeBudget { get; init; } = DefaultTimeBudget;
 
-    /// <summary>Stop at the end of the first line (the answer never contains a newline).</summary>
+    /// <summary>Stop at the end of the first line (the answer never contains a newline, unless <see cref="MayStartOnNextLine"/>).</summary>
     public bool SingleLine { get; init; }
+
+    /// <summary>
+    /// With <see cref="SingleLine"/>, at the end of a line of code: the answer may be the next line (line breaks before
+    /// its code are kept, and it stops at the end of that line). The suggestion after an accepted one is usually this.
+    /// </summary>
+    public bool MayStartOnNextLine { get; init; }
 
     /// <summary>
     /// Requests with the same key supersede each other: a new one cancels the older one still queued or running

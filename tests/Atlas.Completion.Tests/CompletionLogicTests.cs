@@ -59,7 +59,7 @@ public sealed class SuggestionCacheTests
         var cache = new SuggestionCache();
         cache.Remember(Doc("var x = "), 8, "Compute(1);");
 
-        Assert.Equal("pute(1);", cache.Remainder(Doc("var x = Com"), 11));
+        Assert.Equal("pute(1);", cache.Remainder(Doc("var x = Com"), 11)?.Text);
         Assert.Null(cache.Remainder(Doc("var x = Cat"), 11));
         Assert.Null(cache.Remainder(Doc("var y = Com"), 11));
         Assert.Null(cache.Remainder(Doc("var x = Compute(1);"), 19));

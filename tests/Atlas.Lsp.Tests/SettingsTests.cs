@@ -63,4 +63,22 @@ public sealed class SettingsTests
         Assert.Equal(new AtlasSettings().DraftThreads, settings.DraftThreads);
         Assert.Equal(2, Read("""{ "threads": 2 }""").Settings.Threads);
     }
+
+    [Fact]
+    public void The_debounce_is_adaptive_a_number_of_milliseconds_or_none_and_nothing_else()
+    {
+        Assert.True(new AtlasSettings().Debounce.IsAdaptive);
+        Assert.Equal(150, Read("""{ "debounce": 150 }""").Settings.Debounce.FixedMs);
+        Assert.Equal(0, Read("""{ "debounce": "0" }""").Settings.Debounce.FixedMs);
+        Assert.True(Read("""{ "debounce": "adaptive" }""", Read("""{ "debounce": 150 }""").Settings).Settings.Debounce.IsAdaptive);
+        foreach (var bad in new[] { "\"soon\"", "-1", "60000", "true" })
+        {
+            var (settings, problems) = Read($$"""{ "debounce": {{bad}} }""");
+            Assert.Contains(problems, p => p.StartsWith("atlas.debounce:"));
+            Assert.True(settings.Debounce.IsAdaptive);
+        }
+        var (_, slow) = Read("""{ "slowLatencyMs": 0, "precomputeNext": "yes" }""");
+        Assert.Contains(slow, p => p.StartsWith("atlas.slowLatencyMs:"));
+        Assert.Contains(slow, p => p.StartsWith("atlas.precomputeNext:"));
+    }
 }

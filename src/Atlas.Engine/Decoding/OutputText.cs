@@ -38,9 +38,19 @@ internal sealed class OutputText(LoadedModel model, CompletionRequest request, S
         return null;
     }
 
+    /// <summary>
+    /// Where the answer's line ends: its first line break, or with <see cref="CompletionRequest.MayStartOnNextLine"/>
+    /// the first one after code, so line breaks before any code start the answer on the next line.
+    /// </summary>
     private int IndexOfNewline()
     {
-        for (var i = 0; i < _text.Length; i++)
+        var from = 0;
+        if (request.MayStartOnNextLine)
+        {
+            while (from < _text.Length && char.IsWhiteSpace(_text[from])) from++;
+            if (from == _text.Length) return -1;
+        }
+        for (var i = from; i < _text.Length; i++)
             if (_text[i] == '\n') return i > 0 && _text[i - 1] == '\r' ? i - 1 : i;
         return -1;
     }

@@ -28,6 +28,11 @@ internal static class LspBench
         var model = new Option<string>("--model") { Description = "Path to a GGUF model file.", Required = true };
         var runs = new Option<int>("--runs") { DefaultValueFactory = _ => 30, Description = "Requests per figure." };
         var settings = new Option<string?>("--settings") { Description = "More atlas settings as a JSON object, e.g. '{\"threads\":1}'." };
+        var rhythm = new Option<int>("--typing")
+        {
+            DefaultValueFactory = _ => 150,
+            Description = "Characters typed per session at a person's rhythm, to count model runs with and without the debounce (0: skip).",
+        };
         var load = new Option<int>("--load")
         {
             DefaultValueFactory = _ => Math.Max(1, Environment.ProcessorCount / 2),
@@ -38,15 +43,16 @@ internal static class LspBench
         command.Options.Add(runs);
         command.Options.Add(settings);
         command.Options.Add(load);
+        command.Options.Add(rhythm);
         command.SetAction((result, cancellationToken) => CommandErrors.Guard(async () =>
         {
-            await Run(result.GetValue(model)!, result.GetValue(runs), result.GetValue(settings), result.GetValue(load), cancellationToken);
+            await Run(result.GetValue(model)!, result.GetValue(runs), result.GetValue(settings), result.GetValue(load), result.GetValue(rhythm), cancellationToken);
             return 0;
         }));
         return command;
     }
 
-    private static async Task Run(string modelPath, int runs, string? extraSettings, int loadThreads, CancellationToken cancellationToken)
+    private static async Task Run(string modelPath, int runs, string? extraSettings, int loadThreads, int rhythmChars, CancellationToken cancellationToken)
     {
         using var logging = StderrLogging.Create(LogLevel.Warning);
         using var host = new ServerHost(logging);
@@ -55,7 +61,9 @@ internal static class LspBench
         Suggestion? last = null;
         host.Server.OnSuggestion = s => last = s;
 
-        var settings = new JsonObject { ["model"] = modelPath, ["maxTokens"] = 16, ["completionMode"] = "single" };
+        // The rounds below measure the model's path: no debounce, nothing made ahead. The typing-rhythm and after-accept
+        // rounds switch each on and off themselves.
+        var settings = new JsonObject { ["model"] = modelPath, ["maxTokens"] = 16, ["completionMode"] = "single", ["debounce"] = 0, ["precomputeNext"] = false };
         if (extraSettings is not null)
         {
             var extra = JsonNode.Parse(extraSettings) as JsonObject ?? throw new UserError("--settings must be a JSON object.");
@@ -80,18 +88,34 @@ internal static class LspBench
         var column = 0;
         var version = 1;
         string? shown = null;
-        async Task Type(char c)
+        (int Line, int Column) acceptedAt = (0, 0);
+        async Task Type(char c, bool notify = true)
         {
-            // One character, in the editor and in our copy.
+            // One character, in the editor and in our copy; an accept sends its characters as one change (SendWhole).
+            if (notify)
+            {
+                version++;
+                await client.Notify("textDocument/didChange", new
+                {
+                    textDocument = new { uri, version },
+                    contentChanges = new object[] { new { range = new { start = new { line, character = column }, end = new { line, character = column } }, text = c.ToString() } },
+                });
+            }
+            else if (acceptedAt == (0, 0)) acceptedAt = (line, column);
+            document = document.WithChange(new TextRange(new TextPosition(line, column), new TextPosition(line, column)), c.ToString(), notify ? version : version + 1);
+            if (c == '\n') (line, column) = (line + 1, 0);
+            else column++;
+        }
+        async Task SendWhole(string text)
+        {
             version++;
+            var (l, ch) = acceptedAt;
+            acceptedAt = (0, 0);
             await client.Notify("textDocument/didChange", new
             {
                 textDocument = new { uri, version },
-                contentChanges = new object[] { new { range = new { start = new { line, character = column }, end = new { line, character = column } }, text = c.ToString() } },
+                contentChanges = new object[] { new { range = new { start = new { line = l, character = ch }, end = new { line = l, character = ch } }, text } },
             });
-            document = document.WithChange(new TextRange(new TextPosition(line, column), new TextPosition(line, column)), c.ToString(), version);
-            if (c == '\n') (line, column) = (line + 1, 0);
-            else column++;
         }
         async Task<double> Ask()
         {
@@ -150,6 +174,93 @@ internal static class LspBench
             return f;
         }
 
+        Task Configure(JsonObject atlas) => client.Notify("workspace/didChangeConfiguration", new { settings = new { atlas } });
+
+        async Task<JsonNode?> StatsNow() => (await client.Request("workspace/executeCommand", new { command = LanguageServer.StatsCommand }))?["result"];
+
+        // Typing at a person's rhythm, as an editor asks: a request per keystroke, the one before it cancelled when it
+        // is still open, 120–250 ms between keys and a pause after each statement. Counted: model runs per 100 typed
+        // characters, and how long the answer takes at a pause (what the user waits for), with each debounce.
+        async Task<Rhythm> TypeAtRhythm(string debounce, int chars, int seed)
+        {
+            await Configure(new JsonObject { ["debounce"] = debounce == "adaptive" ? "adaptive" : int.Parse(debounce) });
+            await Type('\n');
+            var before = await StatsNow();
+            var random = new Random(seed);
+            var atPause = new List<double>();
+            var shown = 0;
+            (int Id, Task<JsonNode?> Answer)? open = null;
+            for (var i = 0; i < chars; i++)
+            {
+                var c = typing[i % typing.Length];
+                if (open is { } o && !o.Answer.IsCompleted) await client.Cancel(o.Id);
+                await Type(c);
+                var clock = Stopwatch.StartNew();
+                open = client.Send("textDocument/inlineCompletion", new { textDocument = new { uri }, position = new { line, character = column }, context = new { triggerKind = 2 } });
+                var pause = c == ';' || c == ' ' && random.NextDouble() < 0.08;
+                if (pause)
+                {
+                    var answer = await open.Value.Answer;
+                    atPause.Add(clock.Elapsed.TotalMilliseconds);
+                    if (answer?["result"]?["items"]?.AsArray().Count > 0) shown++;
+                    await Task.Delay(1500, cancellationToken);
+                }
+                else
+                {
+                    await Task.Delay(random.Next(120, 251), cancellationToken);
+                }
+            }
+            if (open is { } last) await last.Answer;
+            var after = await StatsNow();
+            long Delta(string name) => after![name]!.GetValue<long>() - before![name]!.GetValue<long>();
+            return new Rhythm(debounce, chars, Delta("modelRuns"), Delta("debounced"), atPause, shown);
+        }
+
+        async Task TypingRhythm()
+        {
+            var rhythms = new List<Rhythm>();
+            // Alternated, so both settings see the same machine; the same seed, so both type the same keys at the same pace.
+            for (var round = 0; round < 2; round++)
+                foreach (var debounce in new[] { "adaptive", "0" })
+                    rhythms.Add(await TypeAtRhythm(debounce, rhythmChars, seed: round));
+            Console.WriteLine($"typing at 120–250 ms a key with pauses ({rhythmChars} characters a session, two sessions per setting, alternated):");
+            foreach (var group in rhythms.GroupBy(r => r.Debounce))
+            {
+                var runs = group.Sum(r => r.ModelRuns);
+                var chars = group.Sum(r => r.Chars);
+                var pauses = group.SelectMany(r => r.AtPause).ToList();
+                Console.WriteLine($"  debounce {(group.Key == "adaptive" ? "adaptive" : group.Key + " ms"),-9} model runs per 100 characters {runs * 100.0 / chars,6:F1}   " +
+                    $"answer at a pause p50 {Stats.Median(pauses),7:F1} ms   p95 {Stats.Percentile(pauses, 95),7:F1} ms   ({pauses.Count} pauses, {group.Sum(r => r.Shown)} with a suggestion)");
+            }
+        }
+
+        // Accepting a suggestion after reading it for a moment, then asking at the cursor after it, as the editor does:
+        // with the next suggestion made ahead while the user reads, and without.
+        async Task AfterAccept()
+        {
+            var latency = new Dictionary<bool, List<double>> { [true] = [], [false] = [] };
+            var fromAhead = 0;
+            string[] starts = ["    var ", "    if (", "    return ", "    foreach (var ", "    inventory."];
+            for (var round = 0; round < runs * 2; round++)
+            {
+                var ahead = round % 2 == 0;
+                await Configure(new JsonObject { ["precomputeNext"] = ahead, ["debounce"] = 0 });
+                await Type('\n');
+                foreach (var c in starts[round / 2 % starts.Length]) await Type(c);
+                await Ask();
+                if (shown is not { Length: > 0 } suggestion) continue;
+                await Task.Delay(800, cancellationToken); // reading it
+                foreach (var c in suggestion) await Type(c, notify: false);
+                await SendWhole(suggestion);
+                var total = await Ask();
+                latency[ahead].Add(total);
+                if (ahead && last is { Prepared: true }) fromAhead++;
+            }
+            Console.WriteLine($"the request after accepting a suggestion read for 800 ms ({latency[true].Count} and {latency[false].Count} accepts, alternated):");
+            Console.WriteLine($"  {"next suggestion made ahead (the default)",-57}p50 {Stats.Median(latency[true]),7:F1} ms   p95 {Stats.Percentile(latency[true], 95),7:F1} ms   ({fromAhead} answered from what was made ahead)");
+            Console.WriteLine($"  {"not made ahead (precomputeNext: false)",-57}p50 {Stats.Median(latency[false]),7:F1} ms   p95 {Stats.Percentile(latency[false], 95),7:F1} ms");
+        }
+
         var idle = await Measure();
         var asked = idle.Warm.Count + idle.CacheHits;
         Console.WriteLine($"model {engine.Info.ModelName} ({Path.GetFileName(modelPath)}), context {engine.Info.ContextSize} tokens, threads {(engine.Info.AdaptiveThreads ? $"up to {engine.Info.Threads}, fewer while other processes keep cores busy" : $"{engine.Info.Threads} (prompt evaluation {engine.Info.BatchThreads})")} on {Environment.ProcessorCount} logical processors; a 5,000-line C# file;");
@@ -160,6 +271,11 @@ internal static class LspBench
         idle.PrintLatencies("");
         Console.WriteLine($"a character typed as suggested (suggestion cache, {idle.TypedThrough.Count,2} hits) p50 {Stats.Median(idle.TypedThrough),7:F2} ms   p95 {Stats.Percentile(idle.TypedThrough, 95),7:F2} ms");
         Console.WriteLine($"LSP / direct (p50)                                           {Stats.Median(idle.Warm) / Stats.Median(idle.Direct),7:F3}");
+
+        await Configure(new JsonObject { ["debounce"] = 0, ["precomputeNext"] = false });
+        await AfterAccept();
+        if (rhythmChars > 0) await TypingRhythm();
+        await Configure(new JsonObject { ["debounce"] = 0, ["precomputeNext"] = false });
         if (loadThreads <= 0) return;
 
         // The same rounds on a new line while another process keeps loadThreads threads busy, as a build would.
@@ -171,6 +287,9 @@ internal static class LspBench
             loaded.PrintLatencies("  ");
         }
     }
+
+    /// <summary>One typing session's figures at a realistic rhythm, under one debounce setting.</summary>
+    private sealed record Rhythm(string Debounce, int Chars, long ModelRuns, long Debounced, List<double> AtPause, int Shown);
 
     /// <summary>One round's latencies.</summary>
     private sealed class Figures

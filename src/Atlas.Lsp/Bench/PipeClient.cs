@@ -6,30 +6,73 @@ using Atlas.Lsp.Server;
 
 namespace Atlas.Lsp.Bench;
 
-/// <summary>Just enough of an LSP client to drive the server over in-process pipes.</summary>
-internal sealed class PipeClient(Stream output, Stream input)
+/// <summary>
+/// Just enough of an LSP client to drive the server over in-process pipes. Several requests may be outstanding at
+/// once, as an editor has them while the user types, and one can be cancelled with $/cancelRequest.
+/// </summary>
+internal sealed class PipeClient
 {
+    private readonly Stream _output;
+    private readonly Stream _input;
+    private readonly SemaphoreSlim _writing = new(1, 1);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<int, TaskCompletionSource<JsonNode?>> _pending = new();
     private int _id;
 
-    public async Task<JsonNode?> Request(string method, object? parameters)
+    public PipeClient(Stream output, Stream input)
     {
-        var id = ++_id;
-        await Write(new { jsonrpc = "2.0", id, method, @params = parameters });
-        while (true)
-        {
-            var message = await Read();
-            if (message?["id"] is JsonValue v && v.TryGetValue<int>(out var got) && got == id && message["method"] is null) return message;
-        }
+        _output = output;
+        _input = input;
+        _ = Task.Run(ReadLoop);
     }
+
+    public Task<JsonNode?> Request(string method, object? parameters) => Send(method, parameters).Answer;
+
+    /// <summary>Sends a request and returns its id with the task its answer completes.</summary>
+    public (int Id, Task<JsonNode?> Answer) Send(string method, object? parameters)
+    {
+        var id = Interlocked.Increment(ref _id);
+        var answer = new TaskCompletionSource<JsonNode?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _pending[id] = answer;
+        var written = Write(new { jsonrpc = "2.0", id, method, @params = parameters });
+        return (id, written.ContinueWith(w => w.IsFaulted ? Task.FromException<JsonNode?>(w.Exception!.InnerException!) : answer.Task, TaskScheduler.Default).Unwrap());
+    }
+
+    public Task Cancel(int id) => Notify("$/cancelRequest", new { id });
 
     public Task Notify(string method, object? parameters) => Write(new { jsonrpc = "2.0", method, @params = parameters });
 
     private async Task Write(object message)
     {
         var body = JsonSerializer.SerializeToUtf8Bytes(message);
-        await output.WriteAsync(Encoding.ASCII.GetBytes($"Content-Length: {body.Length}\r\n\r\n"));
-        await output.WriteAsync(body);
-        await output.FlushAsync();
+        await _writing.WaitAsync();
+        try
+        {
+            await _output.WriteAsync(Encoding.ASCII.GetBytes($"Content-Length: {body.Length}\r\n\r\n"));
+            await _output.WriteAsync(body);
+            await _output.FlushAsync();
+        }
+        finally
+        {
+            _writing.Release();
+        }
+    }
+
+    private async Task ReadLoop()
+    {
+        try
+        {
+            while (true)
+            {
+                var message = await Read();
+                // Answers only: notifications and the server's own requests are not this client's business.
+                if (message?["method"] is null && message?["id"] is JsonValue v && v.TryGetValue<int>(out var id) && _pending.TryRemove(id, out var answer))
+                    answer.TrySetResult(message);
+            }
+        }
+        catch (Exception e) when (e is EndOfStreamException or IOException or ObjectDisposedException or OperationCanceledException)
+        {
+            foreach (var (_, answer) in _pending) answer.TrySetException(new EndOfStreamException("The server closed the connection."));
+        }
     }
 
     private async Task<JsonNode?> Read()
@@ -38,12 +81,12 @@ internal sealed class PipeClient(Stream output, Stream input)
         var one = new byte[1];
         while (!header.ToString().EndsWith("\r\n\r\n", StringComparison.Ordinal))
         {
-            if (await input.ReadAsync(one) == 0) throw new EndOfStreamException();
+            if (await _input.ReadAsync(one) == 0) throw new EndOfStreamException();
             header.Append((char)one[0]);
         }
         var length = int.Parse(header.ToString().Split(':')[1].Split('\r')[0].Trim());
         var body = new byte[length];
-        await input.ReadExactlyAsync(body);
+        await _input.ReadExactlyAsync(body);
         return JsonNode.Parse(body);
     }
 }

@@ -32,7 +32,20 @@ public sealed record TextDocumentPositionParams(TextDocumentIdentifier TextDocum
 
 public sealed record InlineCompletionParams([property: JsonRequired] TextDocumentIdentifier TextDocument, [property: JsonRequired] Position Position, JsonElement? Context);
 
-public sealed record InlineCompletionItem(string InsertText, Range? Range = null, string? FilterText = null);
+public sealed record InlineCompletionItem(string InsertText, Range? Range = null, string? FilterText = null, Command? Command = null);
+
+/// <summary>A command a client runs for the server (here: the one an item carries, run when the user accepts it).</summary>
+public sealed record Command(string Title, [property: JsonPropertyName("command")] string Name, JsonElement[]? Arguments = null);
+
+public sealed record ExecuteCommandParams([property: JsonRequired] string Command, JsonElement[]? Arguments);
+
+public sealed record ExecuteCommandOptions(string[] Commands);
+
+/// <summary>Copilot's textDocument/didShowCompletion: the client shows this item (as it was sent).</summary>
+public sealed record DidShowCompletionParams([property: JsonRequired] JsonElement Item);
+
+/// <summary>Copilot's textDocument/didPartiallyAcceptCompletion: the user took the first acceptedLength characters of the item.</summary>
+public sealed record DidPartiallyAcceptCompletionParams([property: JsonRequired] JsonElement Item, [property: JsonRequired] int AcceptedLength);
 
 public sealed record InlineCompletionList(InlineCompletionItem[] Items);
 
@@ -50,7 +63,8 @@ public sealed record CompletionItem(
     int InsertTextFormat,
     TextEdit TextEdit,
     bool Preselect,
-    MarkupContent? Documentation);
+    MarkupContent? Documentation,
+    Command? Command = null);
 
 public sealed record MarkupContent(string Kind, string Value);
 
@@ -100,7 +114,8 @@ public sealed record ServerCapabilities(
     TextDocumentSyncOptions TextDocumentSync,
     object InlineCompletionProvider,
     CompletionOptions CompletionProvider,
-    CodeActionOptions? CodeActionProvider);
+    CodeActionOptions? CodeActionProvider,
+    ExecuteCommandOptions? ExecuteCommandProvider = null);
 
 public sealed record TextDocumentSyncOptions(bool OpenClose, int Change, SaveOptions Save);
 

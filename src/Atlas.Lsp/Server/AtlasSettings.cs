@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Atlas.Completion;
+using Atlas.Completion.Pacing;
 using Atlas.Context.Budget;
 using Atlas.Engine;
 using Atlas.Engine.Loading;
@@ -40,6 +41,12 @@ public sealed record AtlasSettings
     public int? BatchThreads { get; init; }
     /// <summary>Completions on or off (the editor's toggle).</summary>
     public bool Enabled { get; init; } = true;
+    /// <summary>How long an automatic request waits for the next keystroke (atlas.debounce: "adaptive", or ms; 0 never waits).</summary>
+    public Debounce Debounce { get; init; } = Debounce.Adaptive;
+    /// <summary>Make the suggestion after a shown one ahead, so accepting it is followed at once by the next (atlas.precomputeNext).</summary>
+    public bool PrecomputeNext { get; init; } = true;
+    /// <summary>Median completion latency over the recent requests above which the user is told, once (atlas.slowLatencyMs).</summary>
+    public int SlowLatencyMs { get; init; } = (int)CompletionOptions.DefaultSlowLatencyMs;
     /// <summary>Fix candidates tried before giving up (atlas.fixCandidates).</summary>
     public int FixCandidates { get; init; } = 3;
     /// <summary>
@@ -82,6 +89,9 @@ public sealed record AtlasSettings
                     "batchThreads" => settings with { BatchThreads = property.Value.ValueKind == JsonValueKind.Null ? null : ThreadCount(property.Value) },
                     "enabled" => settings with { Enabled = property.Value.GetBoolean() },
                     "fixCandidates" => settings with { FixCandidates = Positive(property.Value) },
+                    "debounce" => settings with { Debounce = property.Value.ValueKind == JsonValueKind.Number ? Debounce.FromMs(property.Value.GetInt32()) : Debounce.Parse(property.Value.GetString() ?? "") },
+                    "precomputeNext" => settings with { PrecomputeNext = property.Value.GetBoolean() },
+                    "slowLatencyMs" => settings with { SlowLatencyMs = Positive(property.Value) },
                     "prefixShare" => settings with { Budget = settings.Budget with { PrefixShare = Share(property.Value, mayBeZero: false) } },
                     "suffixShare" => settings with { Budget = settings.Budget with { SuffixShare = Share(property.Value, mayBeZero: true) } },
                     "contextShare" => settings with { Budget = settings.Budget with { ContextShare = Share(property.Value, mayBeZero: true) } },
@@ -135,7 +145,10 @@ public sealed record AtlasSettings
         BatchThreads = BatchThreads,
     };
 
-    public CompletionOptions Completion => new() { Mode = LineMode, MaxTokens = MaxTokens, TimeBudget = TimeSpan.FromMilliseconds(TimeBudgetMs) };
+    public CompletionOptions Completion => new()
+    {
+        Mode = LineMode, MaxTokens = MaxTokens, TimeBudget = TimeSpan.FromMilliseconds(TimeBudgetMs), Debounce = Debounce, SlowLatencyMs = SlowLatencyMs,
+    };
 
     private static string? NullableString(JsonElement value) => value.ValueKind == JsonValueKind.Null ? null : value.GetString();
 

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Atlas.Completion;
+using Atlas.Completion.Acceptance;
+using Atlas.Completion.Pacing;
 using Atlas.Context;
 using Atlas.Documents;
 using Atlas.Engine;
@@ -28,6 +30,20 @@ public sealed class LanguageServer(DocumentStore documents, ModelHost models, Co
     private bool _clientWatchesFiles;
     private int _progressCount;
     private bool _toldNoModel;
+    private readonly AcceptanceLedger _ledger = new();
+    // Work made ahead of a request (the suggestion after a shown one) runs under this; every real request cancels it.
+    private CancellationTokenSource _ahead = new();
+    private int _inFlight;
+    private bool _clientReportsShows;
+    private Offered? _lastOffered;
+    private string? _madeAheadFor;
+    private string _slow = "";
+
+    /// <summary>The last suggestion the server offered, whose follower it may make ahead.</summary>
+    private sealed record Offered(string Id, TextDocument Document, Suggestion Suggestion);
+
+    /// <summary>The commands the server runs for a client (workspace/executeCommand).</summary>
+    public const string AcceptedCommand = "atlas.accepted", StatsCommand = "atlas.stats";
 
     /// <summary>What the user is told, once, when no model is configured.</summary>
     public const string NoModel = "no model is configured, so there are no suggestions. Set atlas.model to a GGUF file or a catalog name: `atlas-lsp models list` shows the catalog and what is downloaded, `atlas-lsp models pull NAME` downloads one.";
@@ -59,7 +75,8 @@ public sealed class LanguageServer(DocumentStore documents, ModelHost models, Co
                 new TextDocumentSyncOptions(OpenClose: true, Change: Spec.SyncIncremental, new SaveOptions(IncludeText: false)),
                 InlineCompletionProvider: new { },
                 CompletionProvider: new Protocol.CompletionOptions(TriggerCharacters: [".", "(", " ", "\n"], ResolveProvider: false),
-                CodeActionProvider: new CodeActionOptions(["quickfix"], ResolveProvider: true)),
+                CodeActionProvider: new CodeActionOptions(["quickfix"], ResolveProvider: true),
+                ExecuteCommandProvider: new ExecuteCommandOptions([AcceptedCommand, StatsCommand])),
             new ServerInfo("atlas-lsp", typeof(LanguageServer).Assembly.GetName().Version?.ToString(3) ?? "0"));
     }
 
@@ -153,17 +170,150 @@ public sealed class LanguageServer(DocumentStore documents, ModelHost models, Co
     public async Task<InlineCompletionList> InlineCompletion(InlineCompletionParams parameters, CancellationToken cancellationToken)
     {
         var (document, position) = Locate(parameters.TextDocument, parameters.Position);
-        var suggestion = await SuggestAsync(document, position, cancellationToken);
+        // LSP 3.18 InlineCompletionTriggerKind: 1 the user asked, 2 automatic (a client that says nothing types).
+        var trigger = TriggerKind(parameters.Context) == 1 ? CompletionTrigger.Invoked : CompletionTrigger.Automatic;
+        var suggestion = await SuggestAsync(document, position, trigger, cancellationToken);
         if (suggestion?.Text is not { } text) return new InlineCompletionList([]);
         var replaced = new Position(position.Line, position.Character + suggestion.ReplacedLength);
-        return new InlineCompletionList([new InlineCompletionItem(text, new Range(ToPosition(position), replaced))]);
+        return new InlineCompletionList([new InlineCompletionItem(text, new Range(ToPosition(position), replaced), Command: Offer(document, suggestion))]);
+    }
+
+    /// <summary>
+    /// Records an offered suggestion and returns the command its item carries: the client runs it when the user
+    /// accepts the suggestion, which is how the server learns of accepts. For a client that does not say what it
+    /// shows, the answer itself counts as shown, and the suggestion after it is made ahead now.
+    /// </summary>
+    private Command Offer(TextDocument document, Suggestion suggestion)
+    {
+        var id = _ledger.Offer(document.LanguageId, suggestion.Text!);
+        _lastOffered = new Offered(id, document, suggestion);
+        if (!_clientReportsShows) _ = MakeAheadAsync(_lastOffered);
+        return new Command("Atlas: suggestion accepted", AcceptedCommand, [JsonSerializer.SerializeToElement(id)]);
+    }
+
+    private static int? TriggerKind(JsonElement? context) =>
+        context is { ValueKind: JsonValueKind.Object } c && c.TryGetProperty("triggerKind", out var kind) && kind.ValueKind == JsonValueKind.Number && kind.TryGetInt32(out var k) ? k : null;
+
+    [JsonRpcMethod("textDocument/didShowCompletion", UseSingleObjectParameterDeserialization = true)]
+    public void DidShowCompletion(DidShowCompletionParams parameters)
+    {
+        if (ItemId(parameters.Item) is not { } id)
+        {
+            logger.LogWarning("Ignored textDocument/didShowCompletion: its item carries no Atlas id (item.command.arguments[0]).");
+            return;
+        }
+        _clientReportsShows = true;
+        if (!_ledger.Shown(id)) logger.LogDebug("didShowCompletion for {Id}, which this session did not offer or has forgotten", id);
+        else if (_lastOffered is { } last && last.Id == id) _ = MakeAheadAsync(last);
+    }
+
+    [JsonRpcMethod("textDocument/didPartiallyAcceptCompletion", UseSingleObjectParameterDeserialization = true)]
+    public void DidPartiallyAcceptCompletion(DidPartiallyAcceptCompletionParams parameters)
+    {
+        if (ItemId(parameters.Item) is not { } id || parameters.AcceptedLength < 0)
+        {
+            logger.LogWarning("Ignored textDocument/didPartiallyAcceptCompletion: it needs an item with an Atlas id and an acceptedLength of 0 or more.");
+            return;
+        }
+        if (_ledger.PartiallyAccepted(id, parameters.AcceptedLength)) _ = NotifyAsync("atlas/status", new { stats = Stats() });
+        else logger.LogDebug("didPartiallyAcceptCompletion for {Id}, which this session did not offer or has forgotten", id);
+    }
+
+    [JsonRpcMethod("workspace/executeCommand", UseSingleObjectParameterDeserialization = true)]
+    public object? ExecuteCommand(ExecuteCommandParams parameters)
+    {
+        switch (parameters.Command)
+        {
+            case AcceptedCommand:
+                if (parameters.Arguments is not [{ ValueKind: JsonValueKind.String } argument])
+                    throw InvalidParams($"{AcceptedCommand} needs the suggestion's id as its one argument, as the item's command carries it.");
+                if (_ledger.Accepted(argument.GetString()!)) _ = NotifyAsync("atlas/status", new { stats = Stats() });
+                else logger.LogDebug("{Command} for {Id}, which this session did not offer or has forgotten", AcceptedCommand, argument.GetString());
+                return null;
+            case StatsCommand:
+                return Stats();
+            default:
+                throw InvalidParams($"Unknown command '{parameters.Command}': Atlas runs {AcceptedCommand} and {StatsCommand}.");
+        }
+    }
+
+    /// <summary>The id an item carries as the first argument of its command, as the server sent it.</summary>
+    private static string? ItemId(JsonElement item) =>
+        item.ValueKind == JsonValueKind.Object && item.TryGetProperty("command", out var command) && command.ValueKind == JsonValueKind.Object
+        && command.TryGetProperty("arguments", out var arguments) && arguments.ValueKind == JsonValueKind.Array && arguments.GetArrayLength() > 0
+        && arguments[0].ValueKind == JsonValueKind.String ? arguments[0].GetString() : null;
+
+    /// <summary>
+    /// The session's figures, as atlas.stats answers and atlas/status carries them: what became of the offered
+    /// suggestions (all, by language, single against multi-line), where requests ended, and the recent latency.
+    /// </summary>
+    public object Stats()
+    {
+        var report = _ledger.Report();
+        var counts = completions.Counts;
+        var latency = completions.Latency.Current(_settings.SlowLatencyMs);
+        static object Brief(AcceptanceFigures f) => new { offered = f.Offered, shown = f.Shown, accepted = f.Accepted, partiallyAccepted = f.PartiallyAccepted, acceptRate = f.AcceptRate };
+        var all = report.All;
+        return new
+        {
+            offered = all.Offered,
+            shown = all.Shown,
+            accepted = all.Accepted,
+            partiallyAccepted = all.PartiallyAccepted,
+            shownChars = all.ShownChars,
+            acceptedChars = all.AcceptedChars,
+            acceptRate = all.AcceptRate,
+            byLanguage = report.ByLanguage.ToDictionary(l => l.Key, l => Brief(l.Value)),
+            singleLine = Brief(report.SingleLine),
+            multiLine = Brief(report.MultiLine),
+            requests = counts.Requests,
+            fromCache = counts.FromCache,
+            debounced = counts.Debounced,
+            modelRuns = counts.ModelRuns,
+            madeAhead = counts.Prepared,
+            madeAheadUsed = counts.PreparedUsed,
+            latency = new { requests = latency.Requests, p50Ms = Math.Round(latency.P50Ms), p95Ms = Math.Round(latency.P95Ms), hitTimeBudget = latency.HitTimeBudget, slowLatencyMs = _settings.SlowLatencyMs },
+        };
+    }
+
+    /// <summary>
+    /// Makes, at the lowest priority, the suggestion that follows <paramref name="offered"/> once it is accepted, so the
+    /// request after an accept is answered from the cache. Only while no real request runs; any real request cancels it.
+    /// </summary>
+    private async Task MakeAheadAsync(Offered offered)
+    {
+        if (!_settings.PrecomputeNext || !_settings.Enabled || _inFlight > 0 || _madeAheadFor == offered.Id) return;
+        _madeAheadFor = offered.Id;
+        var ahead = new CancellationTokenSource();
+        var older = Interlocked.Exchange(ref _ahead, ahead);
+        await older.CancelAsync();
+        try
+        {
+            // Let the answer that offered it go out first.
+            await Task.Yield();
+            var engine = await models.EngineAsync(ahead.Token);
+            if (engine is null || documents.Get(offered.Document.Uri)?.Version != offered.Document.Version) return;
+            var next = await completions.PrepareNextAsync(engine, offered.Document, offered.Suggestion, _settings.Completion, ahead.Token);
+            logger.LogInformation("Made ahead for {Uri}: {Chars} chars for the cursor after accepting the shown suggestion{Why} in {Total:F1} ms",
+                offered.Document.Uri, next?.Text?.Length ?? 0, next?.Why is { } why ? $" ({why})" : "", next?.TotalMs ?? 0);
+        }
+        catch (OperationCanceledException)
+        {
+            logger.LogDebug("Making ahead for {Uri} stopped: a request came", offered.Document.Uri);
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning("Making the next suggestion ahead failed: {Message}", e.Message);
+        }
     }
 
     [JsonRpcMethod("textDocument/completion", UseSingleObjectParameterDeserialization = true)]
     public async Task<CompletionList> Completion(CompletionParams parameters, CancellationToken cancellationToken)
     {
         var (document, position) = Locate(parameters.TextDocument, parameters.Position);
-        var suggestion = await SuggestAsync(document, position, cancellationToken);
+        // CompletionTriggerKind 1: invoked (typed or asked; menu clients such as Helix wait for an idle moment themselves).
+        var trigger = TriggerKind(parameters.Context) is 2 or 3 ? CompletionTrigger.Automatic : CompletionTrigger.Invoked;
+        var suggestion = await SuggestAsync(document, position, trigger, cancellationToken);
         if (suggestion?.Text is not { } text) return new CompletionList(IsIncomplete: true, []);
 
         // Menus filter by the word being typed, so the item replaces that word with word + suggestion.
@@ -171,11 +321,12 @@ public sealed class LanguageServer(DocumentStore documents, ModelHost models, Co
         var wordStart = position.Character;
         while (wordStart > 0 && (char.IsLetterOrDigit(line[wordStart - 1]) || line[wordStart - 1] == '_')) wordStart--;
         var word = line[wordStart..position.Character];
-        var firstLine = text.Split('\n')[0];
+        // A suggestion of the next line (at the end of a line) is labelled with that line.
+        var firstLine = text.TrimStart().Split('\n')[0].TrimEnd('\r');
         var label = word + firstLine;
         var edit = new TextEdit(new Range(new Position(position.Line, wordStart), new Position(position.Line, position.Character + suggestion.ReplacedLength)), word + text);
         var item = new CompletionItem(label, Spec.CompletionKindText, "Atlas", "0000", label, word + text, Spec.InsertTextPlain, edit, Preselect: true,
-            text.Contains('\n') ? new MarkupContent("plaintext", text) : null);
+            text.Contains('\n') ? new MarkupContent("plaintext", text) : null, Offer(document, suggestion));
         return new CompletionList(IsIncomplete: true, [item]);
     }
 
@@ -222,11 +373,14 @@ public sealed class LanguageServer(DocumentStore documents, ModelHost models, Co
         return action with { Edit = edit, IsPreferred = outcome.Verified };
     }
 
-    private async Task<Suggestion?> SuggestAsync(TextDocument document, TextPosition position, CancellationToken cancellationToken)
+    private async Task<Suggestion?> SuggestAsync(TextDocument document, TextPosition position, CompletionTrigger trigger, CancellationToken cancellationToken)
     {
         if (!_settings.Enabled) return null;
         // Taken before the first wait, so a newer request for this document always cancels an older one.
         using var latest = completions.Supersede(document.Uri, cancellationToken);
+        // A real request comes before anything made ahead of one.
+        await _ahead.CancelAsync();
+        _inFlight++;
         var clock = Stopwatch.StartNew();
         try
         {
@@ -238,23 +392,58 @@ public sealed class LanguageServer(DocumentStore documents, ModelHost models, Co
             cancellationToken.ThrowIfCancellationRequested();
             if (engine is null) return null;
             var queuedMs = clock.Elapsed.TotalMilliseconds;
-            var suggestion = await completions.SuggestAsync(engine, document, position, _settings.Completion, latest.Token);
+            var suggestion = await completions.SuggestAsync(engine, document, position, _settings.Completion, latest.Token, trigger);
             OnSuggestion?.Invoke(suggestion);
+            if (suggestion.LatencyTurn is { } turn) TellLatency(turn, engine);
             // For clients with a status display (the VS Code extension); others ignore unknown notifications.
-            _ = NotifyAsync("atlas/status", new { model = engine.Info.ModelName, draft = engine.Info.DraftModelName, latencyMs = suggestion.TotalMs + queuedMs, acceptance = suggestion.Timings?.AcceptanceRate, loading = false });
+            _ = NotifyAsync("atlas/status", new
+            {
+                model = engine.Info.ModelName, draft = engine.Info.DraftModelName, latencyMs = suggestion.TotalMs + queuedMs - suggestion.DebounceMs,
+                acceptance = suggestion.Timings?.AcceptanceRate, loading = false, stats = Stats(), slow = _slow,
+            });
             // One line per answer: what is shown, which stage dropped or cut the model's text and why, every stage's
             // time and, when a draft speculates, its acceptance.
-            logger.LogInformation("Completion {Uri}:{Position}: {Chars} chars from the {Source}{Why} in {Total:F1} ms (model wait {Wait:F1} ms, post-processing {Post:F1} ms){Engine}",
-                document.Uri, position, suggestion.Text?.Length ?? 0, suggestion.FromCache ? "cache" : "model", suggestion.Why is { } why ? $" ({why})" : "",
-                suggestion.TotalMs + queuedMs, queuedMs, suggestion.TotalMs - suggestion.EngineMs, suggestion.Timings is { } t ? $"; engine: {t}" : "");
+            logger.LogInformation("Completion {Uri}:{Position}: {Chars} chars from the {Source}{Why} in {Total:F1} ms (model wait {Wait:F1} ms, {Debounce}post-processing {Post:F1} ms){Engine}",
+                document.Uri, position, suggestion.Text?.Length ?? 0, suggestion.FromCache ? suggestion.Prepared ? "cache (made ahead)" : "cache" : "model", suggestion.Why is { } why ? $" ({why})" : "",
+                suggestion.TotalMs + queuedMs, queuedMs, suggestion.DebounceMs > 0 ? $"waited {suggestion.DebounceMs:F0} ms for keystrokes, " : "",
+                suggestion.TotalMs - suggestion.EngineMs - suggestion.DebounceMs, suggestion.Timings is { } t ? $"; engine: {t}" : "");
             cancellationToken.ThrowIfCancellationRequested();
             return suggestion;
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            // Superseded by a newer request for the same document: this answer is no longer wanted.
+            // Superseded by a newer request for the same document (while it waited for keystrokes, or in the model):
+            // this answer is no longer wanted.
             return null;
         }
+        finally
+        {
+            _inFlight--;
+        }
+    }
+
+    /// <summary>
+    /// Tells the user, once per slow spell, that completions are slow here, with the figures and what would help;
+    /// the status display shows it until the latency is back to normal.
+    /// </summary>
+    private void TellLatency(LatencyVerdict verdict, CompletionEngine engine)
+    {
+        if (!verdict.IsSlow)
+        {
+            _slow = "";
+            logger.LogInformation("Completions are fast enough again: median {P50:F0} ms over the last {Count}", verdict.P50Ms, verdict.Requests);
+            return;
+        }
+        var help = new List<string> { "a smaller model (`atlas-lsp models list` shows the catalog)" };
+        if (engine.Info.DraftModelName is null) help.Add("a draft model for speculative decoding (atlas.draftModel)");
+        if (!engine.Info.AdaptiveThreads) help.Add($"fewer threads while other programs keep the CPU busy (atlas.threads is {engine.Info.Threads}; unset, Atlas gives way to them itself)");
+        if (verdict.TooManyTimeouts) help.Add($"a smaller atlas.maxTokens ({_settings.MaxTokens} now)");
+        if (_settings.GpuLayers == 0) help.Add("a GPU backend (LLamaSharp.Backend.Cuda12 and atlas.gpuLayers)");
+        _slow = $"completions are slow here: the last {verdict.Requests} took {verdict.P50Ms:N0} ms (median; p95 {verdict.P95Ms:N0} ms; atlas.slowLatencyMs is {_settings.SlowLatencyMs:N0})" +
+            (verdict.HitTimeBudget > 0 ? $", and {verdict.HitTimeBudget} of them ran out of the {_settings.TimeBudgetMs:N0} ms time budget" : "") +
+            $". What would help: {string.Join("; ", help)}.";
+        logger.LogWarning("{Slow}", _slow);
+        _ = ShowMessageAsync(Spec.MessageWarning, $"Atlas: {_slow}");
     }
 
     private (TextDocument, TextPosition) Locate(TextDocumentIdentifier identifier, Position position)
