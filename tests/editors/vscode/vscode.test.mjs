@@ -3,8 +3,9 @@
 // opens a C# file of the sample repository tests/Samples/shelf, types a member access on a type declared in another
 // file (the scenario the .NET editor tests type too, from tests/Atlas.EditorScenario) and waits for ghost text. The
 // text must be what atlas-lsp answered, as the language client's own trace of that session shows it; accepted and
-// saved, Roslyn must parse it and it must name a member declared in the other file. Screenshots, the saved file and
-// the session's Atlas log land in artifacts/.
+// saved, Roslyn must parse it and it must name a member declared in the other file. The accept must reach the
+// server: the extension reported the suggestion shown, VS Code ran its atlas.accepted command, and "Atlas: Show
+// Completion Statistics" shows it accepted. Screenshots, the saved file and the session's Atlas log land in artifacts/.
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
@@ -126,6 +127,21 @@ test("ghost text from the real server appears in code-server, through the instal
       }
       await page.screenshot({ path: path.join(artifacts, "code-action.png") });
     });
+
+    // The server's own count: the statistics command asks it (workspace/executeCommand atlas.stats).
+    await step("Atlas: Show Completion Statistics counts the accept", async () => {
+      await page.keyboard.press("Escape");
+      await page.keyboard.press("F1");
+      await page.keyboard.type("Atlas: Show Completion Statistics");
+      await page.locator(".quick-input-list .monaco-list-row", { hasText: "Atlas: Show Completion Statistics" }).first().waitFor();
+      await page.keyboard.press("Enter");
+      // The figures, or the warning that the server gave none.
+      const toast = page.locator(".notification-toast", { hasText: /Atlas: (This session|the server gave no statistics)/ });
+      await toast.first().waitFor({ timeout: 30_000 });
+      await page.screenshot({ path: path.join(artifacts, "stats.png") });
+      const text = await toast.first().innerText();
+      assert.match(text, /This session: \d+ shown, [1-9]\d* accepted/, `the statistics show no accept: ${text}`);
+    });
     failed = false;
   } catch (error) {
     await page?.screenshot({ path: path.join(artifacts, "failure.png") }).catch(() => {});
@@ -152,6 +168,15 @@ test("ghost text from the real server appears in code-server, through the instal
   assert.deepEqual(trace.duplicates, [], "inline completions were requested twice for the same document state: two providers?");
   assert.equal(trace.menuRequests, 0, "VS Code also asked for the completion-menu item: the suggestion shows twice");
   console.log(`ghost text ${JSON.stringify(shown)} is atlas-lsp's answer; ${trace.requests} inline requests, none duplicated, no menu requests`);
+
+  // The accept, as the extension and VS Code reported it: the suggestion accepted with Tab was reported shown (its
+  // id is its command's argument), and its command went to the server and succeeded.
+  const reported = trace.shown.filter((item) => normalize(item.insertText) === normalize(shown));
+  assert.ok(reported.length > 0, `no textDocument/didShowCompletion for the accepted suggestion; shown: ${JSON.stringify(trace.shown)}`);
+  const ids = reported.map((item) => item.command?.arguments?.[0]);
+  assert.ok(trace.accepted.some((id) => ids.includes(id)), `no atlas.accepted for ${JSON.stringify(ids)}; accepted: ${JSON.stringify(trace.accepted)}`);
+  assert.deepEqual(trace.failedCommands, [], "a workspace/executeCommand failed on the server");
+  console.log(`shown reported ${trace.shown.length} times; accepted ${JSON.stringify(trace.accepted)}`);
 
   // Roslyn's view of the saved file, on the .NET side: the suggestion follows what was typed, adds no syntax error,
   // and names a member of the type declared in the other file.
@@ -309,7 +334,8 @@ function atlasLog(userData) {
 /**
  * The language client's trace (atlas.trace.server verbose): every inlineCompletion answer's insert texts; any
  * request sent while one for the same document state and position was still unanswered, which two providers would
- * do; and how many completion-menu requests were sent.
+ * do; how many completion-menu requests were sent; the items reported shown, the ids atlas.accepted was run for,
+ * and the executeCommand requests the server refused.
  */
 function readTrace(logFile) {
   assert.ok(fs.existsSync(logFile), "the session left no Atlas log: did the extension activate?");
@@ -323,8 +349,17 @@ function readTrace(logFile) {
   const duplicates = [];
   let requests = 0;
   let menuRequests = 0;
+  const shown = [];
+  const accepted = [];
+  const failedCommands = [];
   for (const entry of entries) {
     if (/Sending request 'textDocument\/completion - /.test(entry)) menuRequests++;
+    if (/Sending notification 'textDocument\/didShowCompletion'/.test(entry)) shown.push(json(entry, "Params").item);
+    if (/Sending request 'workspace\/executeCommand - /.test(entry)) {
+      const { command, arguments: args } = json(entry, "Params");
+      if (command === "atlas.accepted") accepted.push(args?.[0]);
+    }
+    if (/Received response 'workspace\/executeCommand - \(\d+\)'.*Request failed/s.test(entry)) failedCommands.push(entry);
     const request = /Sending request 'textDocument\/inlineCompletion - \((\d+)\)'/.exec(entry);
     const response = /Received response 'textDocument\/inlineCompletion - \((\d+)\)'/.exec(entry);
     if (request) {
@@ -343,7 +378,7 @@ function readTrace(logFile) {
       unanswered.clear();
     }
   }
-  return { answers, duplicates, requests, menuRequests };
+  return { answers, duplicates, requests, menuRequests, shown, accepted, failedCommands };
 }
 
 /** The ghost text as shown: the inline part on the cursor's line, then any further lines. */
