@@ -6,6 +6,7 @@ import * as fs from "fs";
 /** The `atlas.*` settings the server reads (see the top-level README); `serverPath` is the client's own. */
 export const serverSettingKeys = [
   "model", "draftModel", "contextSize", "kvCacheType", "maxTokens", "timeBudgetMs", "completionMode", "gpuLayers", "enabled",
+  "debounce", "precomputeNext", "slowLatencyMs",
 ] as const;
 
 /** initializationOptions / didChangeConfiguration payload: the section, empty values left out. */
