@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Atlas.Completion.Filters;
 using Atlas.Context;
 using Atlas.Documents;
 using Atlas.Engine;
@@ -12,6 +13,8 @@ public sealed record CompletionOptions
     public LineMode Mode { get; init; } = LineMode.Auto;
     public int MaxTokens { get; init; } = CompletionRequest.DefaultMaxTokens;
     public TimeSpan TimeBudget { get; init; } = CompletionRequest.DefaultTimeBudget;
+    /// <summary>Which filters trim multi-line suggestions (atlas.multiLineFilters).</summary>
+    public MultiLineFilters Filters { get; init; } = MultiLineFilterSet.Default;
 }
 
 /// <summary>
@@ -107,10 +110,11 @@ public sealed class CompletionService(IPromptSource prompts, SuggestionCache cac
         var engineClock = Stopwatch.StartNew();
         var completion = await engine.CompleteAsync(request, cancellationToken);
         var engineMs = engineClock.Elapsed.TotalMilliseconds;
-        var text = SuggestionCleaner.Clean(completion.Text, after, pieces.Suffix);
+        var cleaning = SuggestionCleaner.Clean(completion.Text, new CursorSurroundings(before, after, pieces.Suffix), options.Filters);
+        var text = cleaning.Text;
         var cleaned = text;
         var replaced = text is null ? 0 : SuggestionCleaner.ReplacedLength(text, after);
-        var why = Cleaning(completion.Text, cleaned, completion.StopReason);
+        var why = completion.Text.Trim().Length == 0 ? $"the model wrote nothing to show (stopped: {completion.StopReason})" : cleaning.Why(completion.Text);
         if (text is not null && Check is not null)
         {
             var checkedText = Check(document, offset, replaced, text, cancellationToken);
@@ -130,13 +134,6 @@ public sealed class CompletionService(IPromptSource prompts, SuggestionCache cac
             Why = why,
         };
     }
-
-    /// <summary>What the cleaner did to the model's text, when it did more than trim trailing whitespace.</summary>
-    private static string? Cleaning(string model, string? cleaned, object stopReason) =>
-        model.Trim().Length == 0 ? $"the model wrote nothing to show (stopped: {stopReason})"
-        : cleaned is null ? $"the cleaner dropped all {model.Length} chars (they only repeat the code after the cursor)"
-        : cleaned.Length < model.TrimEnd().Length ? $"the cleaner cut it from {model.TrimEnd().Length} to {cleaned.Length} chars (the rest repeats the code after the cursor)"
-        : null;
 
     private static string FirstLine(string text) => text.IndexOf('\n') is var i and >= 0 ? text[..i] : text;
 }
