@@ -73,7 +73,8 @@ public sealed class IndentationScopeTests
         // The editor put the closing brace on the next line when the user typed the opening one.
         var file = "class A\n{\n    void M() {|\n    }\n}\n";
         var model = "\n        Run();\n    }\n    void N() { }";
-        Assert.Equal("\n        Run();", IndentationScope.Limit(model, Cursor.In(file)));
+        Assert.Equal("\n        Run();\n    }", IndentationScope.Limit(model, Cursor.In(file)));
+        Assert.Equal("\n        Run();", SuggestionCleaner.Clean(model, Cursor.In(file), MultiLineFilters.All).Text);
     }
 
     [Fact]
@@ -90,6 +91,15 @@ public sealed class IndentationScopeTests
         var file = "class A\n{\n    void M()|\n}\n";
         var model = "\n    {\n        Run();\n    }\n\n    void N()\n    {\n    }";
         Assert.Equal("\n    {\n        Run();\n    }", IndentationScope.Limit(model, Cursor.In(file)));
+    }
+
+    [Fact]
+    public void The_closer_of_a_block_the_line_opens_stays_when_the_code_below_goes_on_in_the_enclosing_block()
+    {
+        // Seen in bench quality: cutting this brace left the loop open, and the syntax guard dropped the whole answer.
+        var file = "class A\n{\n    void M(string[] ids)\n    {\n        foreach (var id in ids ?? |\n        Save();\n    }\n}\n";
+        var model = "[])\n        {\n            Add(id);\n        }\n        Save();";
+        Assert.Equal("[])\n        {\n            Add(id);\n        }", IndentationScope.Limit(model, Cursor.In(file)));
     }
 
     [Fact]

@@ -22,10 +22,11 @@ public static class IndentationScope
             if (CodeLine.IsBlank(lines[i])) continue;
             var depth = CodeLine.Indentation(lines[i]);
             if (opensBlock ? depth > scope : depth >= scope) continue;
-            // The line that closes the scope belongs to it when nothing below the cursor closes it: the user is
-            // writing at the end of an unclosed block. Where the code below goes on in the scope or closes it, the
-            // model's closer would end the block early or twice.
-            var keep = CodeLine.IsClosing(lines[i]) && ScopeIsOpenBelow(around, depth) ? i + 1 : i;
+            // The closer of a block the cursor's line opens is part of it (a copy of it the code below already has
+            // is SuffixClosers' to drop). The closer of the enclosing block belongs to the suggestion only when
+            // nothing below the cursor closes it: the user is writing at the end of an unclosed block. Where the
+            // code below goes on in the scope or closes it, the model's closer would end the block early or twice.
+            var keep = CodeLine.IsClosing(lines[i]) && (opensBlock || ScopeIsOpenBelow(around, depth)) ? i + 1 : i;
             return string.Join('\n', lines[..keep]).TrimEnd();
         }
         return text;

@@ -95,7 +95,7 @@ internal sealed class QualityReport(IReadOnlyList<QualityCase> cases, MultiLineF
         foreach (var set in sets)
         {
             var changed = replayed.Where(r => r.Shown(set) != r.Shown(MultiLineFilters.None)).ToList();
-            var name = MultiLineFilterSet.Name(set) + (set == MultiLineFilterSet.Default ? " (default)" : "");
+            var name = (set == MultiLineFilters.All ? "all" : MultiLineFilterSet.Name(set)) + (set == MultiLineFilterSet.Default ? " (default)" : "");
             output.WriteLine($"    {name,-26} {(double)replayed.Count(r => r.Exact(set)) / replayed.Count,7:P1} {changed.Count,7} " +
                              $"{changed.Count(r => !r.Exact(MultiLineFilters.None) && r.Exact(set)),11} {changed.Count(r => r.Exact(MultiLineFilters.None) && !r.Exact(set)),11} " +
                              $"{replayed.Count(r => r.Shown(set)?.Contains('\n') == true && Scores.WhollyRight(r.Shown(set), r.Truth)),15} " +
