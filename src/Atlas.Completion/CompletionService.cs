@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Atlas.Completion.Pacing;
+using Atlas.Completion.Filters;
 using Atlas.Context;
 using Atlas.Documents;
 using Atlas.Engine;
@@ -19,6 +20,8 @@ public sealed record CompletionOptions
     public double SlowLatencyMs { get; init; } = DefaultSlowLatencyMs;
 
     public const double DefaultSlowLatencyMs = 1500;
+    /// <summary>Which filters trim multi-line suggestions (atlas.multiLineFilters).</summary>
+    public MultiLineFilters Filters { get; init; } = MultiLineFilterSet.Default;
 }
 
 /// <summary>Why a completion is asked for, which decides whether it waits and how it counts.</summary>
@@ -186,10 +189,11 @@ public sealed class CompletionService(IPromptSource prompts, SuggestionCache cac
         var engineClock = Stopwatch.StartNew();
         var completion = await engine.CompleteAsync(request, cancellationToken);
         var engineMs = engineClock.Elapsed.TotalMilliseconds;
-        var text = SuggestionCleaner.Clean(completion.Text, after, pieces.Suffix);
+        var cleaning = SuggestionCleaner.Clean(completion.Text, new CursorSurroundings(before, after, pieces.Suffix), options.Filters);
+        var text = cleaning.Text;
         var cleaned = text;
         var replaced = text is null ? 0 : SuggestionCleaner.ReplacedLength(text, after);
-        var why = Cleaning(completion.Text, cleaned, completion.StopReason);
+        var why = completion.Text.Trim().Length == 0 ? $"the model wrote nothing to show (stopped: {completion.StopReason})" : cleaning.Why(completion.Text);
         if (text is not null && Check is not null)
         {
             var checkedText = Check(document, offset, replaced, text, cancellationToken);
@@ -229,13 +233,6 @@ public sealed class CompletionService(IPromptSource prompts, SuggestionCache cac
         var cursor = accepted.PositionAt(shown.Offset + text.Length);
         return await SuggestAsync(engine, accepted, cursor, options, cancellationToken, CompletionTrigger.Background);
     }
-
-    /// <summary>What the cleaner did to the model's text, when it did more than trim trailing whitespace.</summary>
-    private static string? Cleaning(string model, string? cleaned, object stopReason) =>
-        model.Trim().Length == 0 ? $"the model wrote nothing to show (stopped: {stopReason})"
-        : cleaned is null ? $"the cleaner dropped all {model.Length} chars (they only repeat the code after the cursor)"
-        : cleaned.Length < model.TrimEnd().Length ? $"the cleaner cut it from {model.TrimEnd().Length} to {cleaned.Length} chars (the rest repeats the code after the cursor)"
-        : null;
 
     /// <summary>The text up to the end of its first line, or of its first line of code when it may start on the next line.</summary>
     private static string OneLine(string text, bool mayStartOnNextLine)

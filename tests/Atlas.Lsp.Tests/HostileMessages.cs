@@ -371,7 +371,7 @@ internal sealed class HostileMessages
     private FuzzMessage UnknownRequest() =>
         Request("method-unknown-request", NewId(),
             Pick("atlas/noSuchMethod", "textDocument/noSuch", "$/noSuch", "$/setTrace", "$/progress", "rpc.discover", "TEXTDOCUMENT/COMPLETION",
-                "textDocument/completion ", "workspace/executeCommand", "textDocument/hover", new string('m', 10_000)),
+                "textDocument/completion ", "workspace/symbol", "textDocument/hover", new string('m', 10_000)),
             Pick("{}", "[]", "null", "{\"textDocument\":{\"uri\":\"file:///fuzz/Valid.cs\"}}"), Outcome.Error(MethodNotFound));
 
     private FuzzMessage UnknownNotification() =>

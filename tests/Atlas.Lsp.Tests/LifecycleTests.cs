@@ -13,7 +13,7 @@ public sealed class LifecycleTests
         var result = await client.InitializeAsync();
         var capabilities = result["result"]!["capabilities"]!.AsObject();
 
-        Assert.Equal(["codeActionProvider", "completionProvider", "inlineCompletionProvider", "textDocumentSync"], capabilities.Select(p => p.Key).Order());
+        Assert.Equal(["codeActionProvider", "completionProvider", "executeCommandProvider", "inlineCompletionProvider", "textDocumentSync"], capabilities.Select(p => p.Key).Order());
         Assert.Equal(2, (int)capabilities["textDocumentSync"]!["change"]!);
         Assert.True((bool)capabilities["codeActionProvider"]!["resolveProvider"]!);
         Assert.Equal("atlas-lsp", (string)result["result"]!["serverInfo"]!["name"]!);

@@ -40,6 +40,7 @@ public sealed class QualityBenchTests
         Assert.Contains("with repository context", output);
         Assert.Contains("file only (contextShare 0)", output);
         Assert.Contains("lift (repository context − file only)", output);
+        Assert.Matches(@"multi-line filters on the same 2 answers .* agree with the server.s answers in 2", output);
         Assert.Matches(@"cross-file\s+1\s+\d", output);
         Assert.Contains("[   4/4]", error); // progress on stderr: two cases, two ways each
 

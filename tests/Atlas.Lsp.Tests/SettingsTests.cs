@@ -53,6 +53,19 @@ public sealed class SettingsTests
     }
 
     [Fact]
+    public void Multi_line_filters_are_chosen_by_name_and_reach_the_completion_options()
+    {
+        var (settings, problems) = Read("""{ "multiLineFilters": "scope,closer" }""");
+        Assert.Empty(problems);
+        Assert.Equal(Atlas.Completion.Filters.MultiLineFilters.IndentationScope | Atlas.Completion.Filters.MultiLineFilters.SuffixCloser, settings.Completion.Filters);
+        Assert.Equal(Atlas.Completion.Filters.MultiLineFilterSet.Default, new AtlasSettings().Completion.Filters);
+
+        var (kept, bad) = Read("""{ "multiLineFilters": "sideways" }""", settings);
+        Assert.Contains(bad, p => p.StartsWith("atlas.multiLineFilters:"));
+        Assert.Equal(settings.MultiLineFilters, kept.MultiLineFilters);
+    }
+
+    [Fact]
     public void A_thread_count_no_machine_has_is_refused()
     {
         // threads: 1000000 reached llama.cpp once, which aborted the process.

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Atlas.Completion.Filters;
 using Atlas.Engine;
 using Atlas.Lsp.Bench.Quality;
 using Atlas.Lsp.Cli;
@@ -13,7 +14,8 @@ namespace Atlas.Lsp.Bench;
 /// `atlas-lsp bench quality`: how often the server's suggestion is what the code has, run as an editor would ask, with
 /// the repository's context in the prompt and from the file alone. Cases come from a JSON-lines file (../shared/eval)
 /// or are made from the user's own repository. Prints exact match, first-token accuracy, edit similarity, empty and
-/// syntax-guarded shares and latency per case kind, both ways, then the lift context gives.
+/// syntax-guarded shares and latency per case kind, both ways, what each multi-line filter does to the same answers,
+/// then the lift context gives.
 /// </summary>
 internal static class QualityBench
 {
@@ -51,7 +53,7 @@ internal static class QualityBench
             var atlas = ParseSettings(result.GetValue(settings));
 
             using var loaded = await CompletionEngine.LoadAsync(engine.Read(result), logger, cancellationToken: cancellationToken);
-            var report = new QualityReport(list);
+            var report = new QualityReport(list, MultiLineFilterSet.Parse(atlas["multiLineFilters"]?.GetValue<string>()));
             var runner = new CaseRunner(loaded, logging, atlas);
             var done = 0;
             var total = list.Count * ways.Length;

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Atlas.Completion;
 using Atlas.Completion.Pacing;
+using Atlas.Completion.Filters;
 using Atlas.Context.Budget;
 using Atlas.Engine;
 using Atlas.Engine.Loading;
@@ -35,6 +36,11 @@ public sealed record AtlasSettings
     public int TimeBudgetMs { get; init; } = (int)CompletionRequest.DefaultTimeBudget.TotalMilliseconds;
     /// <summary>auto, single or multi.</summary>
     public string CompletionMode { get; init; } = "auto";
+    /// <summary>
+    /// Which filters trim multi-line suggestions (atlas.multiLineFilters, advanced: for measuring them one by one):
+    /// default, all, none, or a list of scope, repetition and closer.
+    /// </summary>
+    public MultiLineFilters MultiLineFilters { get; init; } = MultiLineFilterSet.Default;
     public int GpuLayers { get; init; }
     public int? Threads { get; init; }
     /// <summary>CPU threads for prompt evaluation (atlas.batchThreads; null: as the engine decides).</summary>
@@ -84,6 +90,7 @@ public sealed record AtlasSettings
                     "maxTokens" => settings with { MaxTokens = Positive(property.Value) },
                     "timeBudgetMs" => settings with { TimeBudgetMs = Positive(property.Value) },
                     "completionMode" => settings with { CompletionMode = Mode(property.Value) },
+                    "multiLineFilters" => settings with { MultiLineFilters = MultiLineFilterSet.Parse(property.Value.GetString()) },
                     "gpuLayers" => settings with { GpuLayers = property.Value.GetInt32() },
                     "threads" => settings with { Threads = property.Value.ValueKind == JsonValueKind.Null ? null : ThreadCount(property.Value) },
                     "batchThreads" => settings with { BatchThreads = property.Value.ValueKind == JsonValueKind.Null ? null : ThreadCount(property.Value) },
@@ -147,7 +154,7 @@ public sealed record AtlasSettings
 
     public CompletionOptions Completion => new()
     {
-        Mode = LineMode, MaxTokens = MaxTokens, TimeBudget = TimeSpan.FromMilliseconds(TimeBudgetMs), Debounce = Debounce, SlowLatencyMs = SlowLatencyMs,
+        Mode = LineMode, MaxTokens = MaxTokens, TimeBudget = TimeSpan.FromMilliseconds(TimeBudgetMs), Debounce = Debounce, SlowLatencyMs = SlowLatencyMs, Filters = MultiLineFilters,
     };
 
     private static string? NullableString(JsonElement value) => value.ValueKind == JsonValueKind.Null ? null : value.GetString();

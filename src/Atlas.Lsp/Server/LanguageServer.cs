@@ -322,7 +322,8 @@ public sealed class LanguageServer(DocumentStore documents, ModelHost models, Co
         while (wordStart > 0 && (char.IsLetterOrDigit(line[wordStart - 1]) || line[wordStart - 1] == '_')) wordStart--;
         var word = line[wordStart..position.Character];
         // A suggestion of the next line (at the end of a line) is labelled with that line.
-        var firstLine = text.TrimStart().Split('\n')[0].TrimEnd('\r');
+        var lead = text.Length - text.TrimStart().Length;
+        var firstLine = (text[..lead].Contains('\n') ? text[lead..] : text).Split('\n')[0].TrimEnd('\r');
         var label = word + firstLine;
         var edit = new TextEdit(new Range(new Position(position.Line, wordStart), new Position(position.Line, position.Character + suggestion.ReplacedLength)), word + text);
         var item = new CompletionItem(label, Spec.CompletionKindText, "Atlas", "0000", label, word + text, Spec.InsertTextPlain, edit, Preselect: true,

@@ -32,6 +32,16 @@ internal sealed record QualityCase(string Id, string Repo, IReadOnlyList<CaseFil
         return (text[..cursor], text[cursor..]);
     }
 
+    /// <summary>
+    /// What the repository's file has from the cursor on: <see cref="Expected"/> and the lines after it, which a
+    /// multi-line suggestion is right to write.
+    /// </summary>
+    public string Truth()
+    {
+        var text = Files.First(f => f.Path == File).Text;
+        return text[(LineStart(text, Line) + Character)..].Replace("\r\n", "\n");
+    }
+
     internal static int LineStart(string text, int line)
     {
         var offset = 0;

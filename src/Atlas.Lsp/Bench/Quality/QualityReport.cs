@@ -1,12 +1,15 @@
 using System.Text.Json.Nodes;
+using Atlas.Completion;
+using Atlas.Completion.Filters;
 
 namespace Atlas.Lsp.Bench.Quality;
 
 /// <summary>
 /// The answers of a quality run and the figures made from them: per case kind and overall, per mode; what each
-/// post-processing stage did to exact match; the lift repository context gives; and every case as JSON.
+/// post-processing stage did to exact match; what each multi-line filter (<paramref name="filters"/>: the run's) did;
+/// the lift repository context gives; and every case as JSON.
 /// </summary>
-internal sealed class QualityReport(IReadOnlyList<QualityCase> cases)
+internal sealed class QualityReport(IReadOnlyList<QualityCase> cases, MultiLineFilters filters)
 {
     private readonly Dictionary<(QualityCase, ContextMode), Answer> _answers = [];
 
@@ -24,6 +27,7 @@ internal sealed class QualityReport(IReadOnlyList<QualityCase> cases)
             foreach (var kind in kinds) Row(output, $"  {kind}", Of(mode, kind));
             Row(output, "  all", Of(mode, null));
             output.WriteLine("  " + Stages(Of(mode, null)));
+            Filters(output, Of(mode, null));
         }
         if (modes.Count == 2)
         {
@@ -67,6 +71,62 @@ internal sealed class QualityReport(IReadOnlyList<QualityCase> cases)
         return $"model's own text exact {modelExact}/{rows.Count}; {Effect("cleaner", a => a.ModelText, a => a.CleanedText)}; {Effect("syntax guard", a => a.CleanedText, a => a.Text)}";
     }
 
+    /// <summary>
+    /// What each multi-line filter does, measured on the same answers: the model's text of every case cleaned with no
+    /// filter, with each alone and with all, then put through the syntax guard as the server does (greedy decoding
+    /// makes the model's text the same whichever filters are on, so one run measures them all). Per set: exact match,
+    /// answers changed against no filter, first lines made right or wrong, answers right in every line, lines right,
+    /// and answers that lost lines the file has.
+    /// </summary>
+    private void Filters(TextWriter output, List<(QualityCase C, Answer A)> rows)
+    {
+        var replayed = rows.Where(r => r.A.ModelText is not null).Select(r => new Replay(r.C, r.A)).ToList();
+        if (replayed.Count == 0) return;
+        var sets = new List<MultiLineFilters> { MultiLineFilters.None };
+        sets.AddRange(MultiLineFilterSet.Each.Select(e => e.Filter));
+        sets.Add(MultiLineFilters.All);
+        if (!sets.Contains(MultiLineFilterSet.Default)) sets.Add(MultiLineFilterSet.Default);
+        if (!sets.Contains(filters)) sets.Add(filters);
+
+        var agree = replayed.Count(r => r.Shown(filters) == r.Answer.Text);
+        output.WriteLine($"  multi-line filters on the same {replayed.Count} answers ({replayed.Count(r => r.Answer.ModelText!.TrimEnd().Contains('\n'))} written on more than one line), then the syntax guard; " +
+                         $"replayed with this run's filters ({MultiLineFilterSet.Name(filters)}) they agree with the server's answers in {agree}");
+        output.WriteLine($"    {"filters",-26} {"exact",7} {"changed",7} {"wrong→right",11} {"right→wrong",11} {"all lines right",15} {"lines right",11} {"lost lines",10}");
+        foreach (var set in sets)
+        {
+            var changed = replayed.Where(r => r.Shown(set) != r.Shown(MultiLineFilters.None)).ToList();
+            var name = (set == MultiLineFilters.All ? "all" : MultiLineFilterSet.Name(set)) + (set == MultiLineFilterSet.Default ? " (default)" : "");
+            output.WriteLine($"    {name,-26} {(double)replayed.Count(r => r.Exact(set)) / replayed.Count,7:P1} {changed.Count,7} " +
+                             $"{changed.Count(r => !r.Exact(MultiLineFilters.None) && r.Exact(set)),11} {changed.Count(r => r.Exact(MultiLineFilters.None) && !r.Exact(set)),11} " +
+                             $"{replayed.Count(r => r.Shown(set)?.Contains('\n') == true && Scores.WhollyRight(r.Shown(set), r.Truth)),15} " +
+                             $"{replayed.Sum(r => Scores.LinesRight(r.Shown(set), r.Truth)),11} {changed.Count(r => Scores.LinesRight(r.Shown(set), r.Truth) < Scores.LinesRight(r.Shown(MultiLineFilters.None), r.Truth)),10}");
+        }
+    }
+
+    /// <summary>One answer's model text, cleaned and guarded again with a chosen set of filters (once per set).</summary>
+    private sealed class Replay(QualityCase item, Answer answer)
+    {
+        private readonly Dictionary<MultiLineFilters, string?> _shown = [];
+        private Microsoft.CodeAnalysis.SyntaxTree? _tree;
+
+        public Answer Answer => answer;
+        public string Truth { get; } = item.Truth();
+
+        public bool Exact(MultiLineFilters filters) => Scores.Exact(Shown(filters), item.Expected);
+
+        public string? Shown(MultiLineFilters filters)
+        {
+            if (_shown.TryGetValue(filters, out var known)) return known;
+            var (prefix, suffix) = item.Around();
+            var around = CursorSurroundings.Around(prefix, suffix);
+            var cleaned = SuggestionCleaner.Clean(answer.ModelText!, around, filters).Text;
+            var tree = _tree ??= Atlas.Fixes.Verification.CompletionSyntaxGuard.Parse(prefix + suffix);
+            var shown = cleaned is null ? null
+                : Atlas.Fixes.Verification.CompletionSyntaxGuard.Clean(tree, prefix.Length, SuggestionCleaner.ReplacedLength(cleaned, around.LineAfter), cleaned);
+            return _shown[filters] = shown;
+        }
+    }
+
     public JsonArray ToJson()
     {
         var array = new JsonArray();
@@ -82,6 +142,7 @@ internal sealed class QualityReport(IReadOnlyList<QualityCase> cases)
                     ["exact"] = Scores.Exact(a.Text, item.Expected),
                     ["firstToken"] = Scores.FirstToken(a.Text, item.Expected),
                     ["editSimilarity"] = Math.Round(Scores.EditSimilarity(a.Text, item.Expected), 4),
+                    ["linesRight"] = Scores.LinesRight(a.Text, item.Truth()),
                     ["modelText"] = a.ModelText,
                     ["cleanedText"] = a.CleanedText,
                     ["latencyMs"] = Math.Round(a.LatencyMs, 1),

@@ -29,6 +29,24 @@ internal static class Scores
         return want.Length > 0 && want == FirstTokenOf(FirstLine(suggestion));
     }
 
+    /// <summary>
+    /// How many of the suggestion's lines, from the first, are the lines the file has from the cursor on (trailing
+    /// whitespace ignored): the lines a user accepting all of it gets right.
+    /// </summary>
+    public static int LinesRight(string? suggestion, string truth)
+    {
+        if (suggestion is null) return 0;
+        var wanted = truth.Split('\n');
+        var lines = suggestion.Split('\n');
+        var right = 0;
+        while (right < lines.Length && right < wanted.Length && lines[right].TrimEnd() == wanted[right].TrimEnd()) right++;
+        return right;
+    }
+
+    /// <summary>Every line of the suggestion is the file's: accepting all of it writes what the file has.</summary>
+    public static bool WhollyRight(string? suggestion, string truth) =>
+        suggestion is not null && LinesRight(suggestion, truth) == suggestion.Split('\n').Length;
+
     private static string FirstTokenOf(string text) =>
         SyntaxFactory.ParseTokens(text).FirstOrDefault() is var token && token.RawKind != (int)SyntaxKind.EndOfFileToken ? token.Text : "";
 
