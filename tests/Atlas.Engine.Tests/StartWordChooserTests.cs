@@ -49,6 +49,21 @@ public sealed class StartWordChooserTests
     }
 
     [Fact]
+    public void A_branch_replays_an_answers_start_and_may_take_only_what_the_words_allow()
+    {
+        // A candidate parting from "_repo" after "_" may take "repo" but not a fragment no word goes on with.
+        var chooser = Chooser(orOther: false, "_repo", "FindById");
+        Assert.True(chooser.Take(3));
+        Assert.False(chooser.Take(11));
+        Assert.False(chooser.Free);
+        Assert.True(chooser.Take(4));
+        Assert.True(chooser.Take(5));
+        Assert.True(chooser.Free);
+        Assert.True(chooser.Take(11));                    // free: anything
+        Assert.False(Chooser(orOther: false, "try").Take(9));
+    }
+
+    [Fact]
     public void A_word_that_is_a_prefix_of_another_may_end_or_go_on()
     {
         var ends = Chooser(orOther: false, "FindById", "Find");

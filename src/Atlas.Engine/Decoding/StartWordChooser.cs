@@ -48,6 +48,18 @@ internal sealed class StartWordChooser : ITokenChooser
         return token;
     }
 
+    /// <summary>
+    /// Takes <paramref name="token"/> as if it had been chosen: a candidate that parts from the greedy answer replays
+    /// that answer's start and its own token. False when the words do not allow it (the chooser is then unchanged).
+    /// </summary>
+    public bool Take(int token)
+    {
+        if (Free) return true;
+        if (!Allowed(token)) return false;
+        Commit(token);
+        return true;
+    }
+
     /// <summary>The most likely allowed token with a logit of at least <paramref name="floor"/>, or -1.</summary>
     private int BestAllowed(ReadOnlySpan<float> logits, float floor)
     {

@@ -32,10 +32,26 @@ internal sealed class TargetDecoder(KvCacheSession target, ITokenChooser chooser
     /// </summary>
     private int Next()
     {
-        if (chooser is not TokenSampler { IsGreedy: true }) return chooser.Next(target.Logits());
+        if (chooser is not TokenSampler { IsGreedy: true })
+        {
+            var logits = target.Logits();
+            var chosen = chooser.Next(logits);
+            decisions?.Add(new TokenDecision(Chosen(logits, chosen), target.LastBatchCount, false));
+            return chosen;
+        }
         var batch = target.LastBatchCount;
         var (choice, redecided) = target.ChooseGreedy(-1, tieMargin);
         decisions?.Add(new TokenDecision(choice, batch, redecided));
         return choice.Token;
+    }
+
+    /// <summary>
+    /// A constrained choice as a decision: the greedy one when the chooser took the argmax, else the chosen token with the
+    /// model's favourite as its runner-up (a negative gap: the constraint overruled the model there).
+    /// </summary>
+    private static GreedyChoice Chosen(ReadOnlySpan<float> logits, int chosen)
+    {
+        var top = Greedy.Choose(logits);
+        return top.Token == chosen ? top : new GreedyChoice(chosen, logits[chosen], top.Token, top.Logit);
     }
 }
