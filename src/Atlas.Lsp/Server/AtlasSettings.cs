@@ -40,6 +40,13 @@ public sealed record AtlasSettings
     public int? BatchThreads { get; init; }
     /// <summary>Completions on or off (the editor's toggle).</summary>
     public bool Enabled { get; init; } = true;
+    /// <summary>
+    /// Suggestions an explicit request (the editor's "trigger inline suggestion") returns at most (atlas.candidates;
+    /// 1: one, as automatic requests always get).
+    /// </summary>
+    public int Candidates { get; init; } = 3;
+    /// <summary>Most candidates a setting may ask for: each is a generation the user waits for.</summary>
+    public const int MostCandidates = 10;
     /// <summary>Fix candidates tried before giving up (atlas.fixCandidates).</summary>
     public int FixCandidates { get; init; } = 3;
     /// <summary>
@@ -81,6 +88,7 @@ public sealed record AtlasSettings
                     "threads" => settings with { Threads = property.Value.ValueKind == JsonValueKind.Null ? null : ThreadCount(property.Value) },
                     "batchThreads" => settings with { BatchThreads = property.Value.ValueKind == JsonValueKind.Null ? null : ThreadCount(property.Value) },
                     "enabled" => settings with { Enabled = property.Value.GetBoolean() },
+                    "candidates" => settings with { Candidates = CandidateCount(property.Value.GetInt32()) },
                     "fixCandidates" => settings with { FixCandidates = Positive(property.Value) },
                     "prefixShare" => settings with { Budget = settings.Budget with { PrefixShare = Share(property.Value, mayBeZero: false) } },
                     "suffixShare" => settings with { Budget = settings.Budget with { SuffixShare = Share(property.Value, mayBeZero: true) } },
@@ -157,6 +165,13 @@ public sealed record AtlasSettings
     {
         Positive(n);
         return n <= MostThreads ? n : throw new ArgumentException($"must be at most {MostThreads} (this machine has {Environment.ProcessorCount} logical processors), not {n}");
+    }
+
+    /// <summary>The rule for atlas.candidates, here and on the command line.</summary>
+    public static int CandidateCount(int n)
+    {
+        Positive(n);
+        return n <= MostCandidates ? n : throw new ArgumentException($"must be at most {MostCandidates} (each candidate is a generation the user waits for), not {n}");
     }
 
     private static float Probability(JsonElement value) => Probability(value.GetSingle());

@@ -153,11 +153,56 @@ public sealed class LanguageServer(DocumentStore documents, ModelHost models, Co
     public async Task<InlineCompletionList> InlineCompletion(InlineCompletionParams parameters, CancellationToken cancellationToken)
     {
         var (document, position) = Locate(parameters.TextDocument, parameters.Position);
+        if (Invoked(parameters) && _settings.Candidates > 1) return await CandidatesAsync(document, position, cancellationToken);
         var suggestion = await SuggestAsync(document, position, cancellationToken);
         if (suggestion?.Text is not { } text) return new InlineCompletionList([]);
         var replaced = new Position(position.Line, position.Character + suggestion.ReplacedLength);
         return new InlineCompletionList([new InlineCompletionItem(text, new Range(ToPosition(position), replaced))]);
     }
+
+    /// <summary>The user asked (LSP's InlineCompletionTriggerKind.Invoked, 1), rather than typing (Automatic, 2).</summary>
+    private static bool Invoked(InlineCompletionParams parameters) =>
+        parameters.Context is { ValueKind: JsonValueKind.Object } context && context.TryGetProperty("triggerKind", out var kind) &&
+        kind.ValueKind == JsonValueKind.Number && kind.TryGetInt32(out var value) && value == Spec.InlineTriggerInvoked;
+
+    /// <summary>
+    /// An explicit request: up to atlas.candidates different suggestions, best first (for C#, by Roslyn's checks). It
+    /// supersedes and is superseded like any request for the document.
+    /// </summary>
+    private async Task<InlineCompletionList> CandidatesAsync(TextDocument document, TextPosition position, CancellationToken cancellationToken)
+    {
+        if (!_settings.Enabled) return new InlineCompletionList([]);
+        using var latest = completions.Supersede(document.Uri, cancellationToken);
+        try
+        {
+            var engine = await models.EngineAsync(latest.Token);
+            cancellationToken.ThrowIfCancellationRequested();
+            if (engine is null) return new InlineCompletionList([]);
+            var answer = await completions.SuggestCandidatesAsync(engine, document, position, _settings.Completion, _settings.Candidates, NewCompileErrorsAsync, latest.Token);
+            OnCandidates?.Invoke(answer);
+            logger.LogInformation("Candidates {Uri}:{Position}: {Count} shown (model ranks {Ranks}{Reordered}) in {Total:F1} ms (engine {Engine:F1} ms for {Written} answers)",
+                document.Uri, position, answer.Ordered.Count, string.Join(",", answer.Ordered.Select(c => c.ModelRank)), answer.Reordered ? ", reordered by the language's checks" : "",
+                answer.TotalMs, answer.EngineMs, answer.Written.Count);
+            cancellationToken.ThrowIfCancellationRequested();
+            return new InlineCompletionList([.. answer.Ordered.Select(c =>
+                new InlineCompletionItem(c.Text, new Range(ToPosition(position), new Position(position.Line, position.Character + c.ReplacedLength))))]);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Superseded by a newer request for the same document.
+            return new InlineCompletionList([]);
+        }
+    }
+
+    /// <summary>Roslyn's compile check of C# candidates, where the file is in the repository's view; null elsewhere.</summary>
+    private async Task<IReadOnlyList<bool?>?> NewCompileErrorsAsync(TextDocument document, int offset, IReadOnlyList<(string Text, int ReplacedLength)> candidates, CancellationToken cancellationToken) =>
+        // A file too large to index is not bound for context either: binding it would take longer than the budget.
+        document.Text.Length <= Atlas.Context.Workspace.WorkspaceIndex.MaxFileBytes && RoslynDocument(document) is { } roslyn
+            ? await CompletionCompileCheck.NewErrorsAsync(roslyn, offset, candidates, CompletionCompileCheck.DefaultBudget, cancellationToken)
+            : null;
+
+    /// <summary>Called by each explicit request with its candidates (benchmarks read them).</summary>
+    public Action<CandidateSuggestions>? OnCandidates { get; set; }
 
     [JsonRpcMethod("textDocument/completion", UseSingleObjectParameterDeserialization = true)]
     public async Task<CompletionList> Completion(CompletionParams parameters, CancellationToken cancellationToken)
