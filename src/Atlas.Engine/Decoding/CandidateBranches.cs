@@ -22,10 +22,11 @@ internal static class CandidateBranches
     public const float MostGap = 8f;
 
     /// <summary>
-    /// Branches decoded per candidate wanted, at most: some come out the same as one before them once cleaned, and each
-    /// costs a generation, so an explicit request stays within a few greedy answers' time.
+    /// Branches decoded per candidate wanted, at most. Many come out the same as one before them once cleaned, or show
+    /// nothing (in C# the syntax guard drops what breaks the line); a branch decodes only its own tokens, a small part of
+    /// a greedy answer's cost next to its prompt, so a few tries each stay well within one more answer's time.
     /// </summary>
-    public const int TriesPerCandidate = 2;
+    public const int TriesPerCandidate = 4;
 
     /// <summary>
     /// The branch points of a greedy answer, best first. <paramref name="decided"/> is how many of the decisions the

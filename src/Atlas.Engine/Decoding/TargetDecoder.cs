@@ -35,9 +35,11 @@ internal sealed class TargetDecoder(KvCacheSession target, ITokenChooser chooser
         if (chooser is not TokenSampler { IsGreedy: true })
         {
             var logits = target.Logits();
-            var chosen = chooser.Next(logits);
-            decisions?.Add(new TokenDecision(Chosen(logits, chosen), target.LastBatchCount, false));
-            return chosen;
+            if (decisions is null) return chooser.Next(logits);
+            // Held to start words, the decision that matters is among the allowed words, not the model's whole vocabulary.
+            var held = chooser is StartWordChooser words ? words.Decide(logits) : Chosen(logits, chooser.Next(logits));
+            decisions.Add(new TokenDecision(held, target.LastBatchCount, false));
+            return held.Token;
         }
         var batch = target.LastBatchCount;
         var (choice, redecided) = target.ChooseGreedy(-1, tieMargin);
