@@ -74,6 +74,19 @@ public sealed record Suggestion(string? Text, int Offset, bool FromCache, bool S
 }
 
 /// <summary>
+/// The answer to an explicit request: the candidates to show, best first, what the model wrote for each (in its own
+/// order, the greedy answer first), and where the time went.
+/// </summary>
+public sealed record CandidateSuggestions(IReadOnlyList<Candidate> Ordered, IReadOnlyList<Atlas.Engine.Completion> Written, int Offset, double TotalMs, double EngineMs)
+{
+    /// <summary>What an automatic request would have shown: the greedy answer as cleaned and checked (null: nothing).</summary>
+    public Candidate? Greedy => Ordered.FirstOrDefault(c => c.ModelRank == 0);
+
+    /// <summary>The ordering put another candidate first than the model's own first shown one.</summary>
+    public bool Reordered => Ordered.Count > 1 && Ordered[0].ModelRank != Ordered.Min(c => c.ModelRank);
+}
+
+/// <summary>
 /// A language's own check of a cleaned suggestion that would replace <paramref name="replacedLength"/> characters at
 /// <paramref name="offset"/>: the suggestion, a prefix of it that passes, or null to show nothing.
 /// </summary>
@@ -171,21 +184,7 @@ public sealed class CompletionService(IPromptSource prompts, SuggestionCache cac
         Interlocked.Increment(ref _modelRuns);
 
         var pieces = await Prompts.BuildAsync(document, offset, cancellationToken);
-        var request = new CompletionRequest
-        {
-            Prefix = pieces.Prefix,
-            Suffix = pieces.Suffix,
-            Context = pieces.Context,
-            FilePath = pieces.FilePath,
-            RepositoryName = pieces.RepositoryName,
-            CommentMarker = pieces.CommentMarker,
-            StartWords = pieces.StartWords,
-            MaxTokens = options.MaxTokens,
-            TimeBudget = options.TimeBudget,
-            SingleLine = singleLine,
-            MayStartOnNextLine = nextLine,
-            SupersedeKey = trigger == CompletionTrigger.Background ? BackgroundKey : document.Uri,
-        };
+        var request = Request(pieces, options, singleLine, nextLine, trigger == CompletionTrigger.Background ? BackgroundKey : document.Uri);
         var engineClock = Stopwatch.StartNew();
         var completion = await engine.CompleteAsync(request, cancellationToken);
         var engineMs = engineClock.Elapsed.TotalMilliseconds;
@@ -233,6 +232,61 @@ public sealed class CompletionService(IPromptSource prompts, SuggestionCache cac
         var cursor = accepted.PositionAt(shown.Offset + text.Length);
         return await SuggestAsync(engine, accepted, cursor, options, cancellationToken, CompletionTrigger.Background);
     }
+
+    /// <summary>
+    /// Several suggestions at the position, for when the user asks (an editor's "trigger suggestion"): up to
+    /// <paramref name="count"/> different ones the model wrote (<see cref="CompletionEngine.CompleteCandidatesAsync"/>),
+    /// each through the same cleaning and language check as <see cref="SuggestAsync"/>, ordered by
+    /// <see cref="CandidateRanking"/> with the language's compile check. The model's first is the suggestion
+    /// <see cref="SuggestAsync"/> would make; the cache is skipped (the user asked for the model), and the best candidate
+    /// is remembered so typing through it costs nothing.
+    /// </summary>
+    public async Task<CandidateSuggestions> SuggestCandidatesAsync(CompletionEngine engine, TextDocument document, TextPosition position, CompletionOptions options, int count, CompileCheck? compile, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var clock = Stopwatch.StartNew();
+        var offset = document.OffsetAt(position);
+        var line = document.LineText(position.Line);
+        var before = line[..position.Character];
+        var after = line[position.Character..];
+        var singleLine = LineModes.IsSingleLine(options.Mode, before, after);
+        var nextLine = singleLine && after.Trim().Length == 0 && before.Trim().Length > 0;
+        Interlocked.Increment(ref _requests);
+        Interlocked.Increment(ref _modelRuns);
+
+        var pieces = await Prompts.BuildAsync(document, offset, cancellationToken);
+        var request = Request(pieces, options, singleLine, nextLine, document.Uri);
+        string? Clean(string text) => SuggestionCleaner.Clean(text, new CursorSurroundings(before, after, pieces.Suffix), options.Filters).Text;
+        // Candidates differ by what would be shown: cleaned and checked, as the ranking below will see them.
+        string? Shown(string text) => Clean(text) is { } cleaned && Check is { } check
+            ? check(document, offset, SuggestionCleaner.ReplacedLength(cleaned, after), cleaned, cancellationToken)
+            : Clean(text);
+        var engineClock = Stopwatch.StartNew();
+        var completions = await engine.CompleteCandidatesAsync(request, count, Shown, cancellationToken);
+        var engineMs = engineClock.Elapsed.TotalMilliseconds;
+
+        var ranked = await CandidateRanking.RankAsync(document, offset, [.. completions.Select(c => Clean(c.Text))], Check, compile, cancellationToken);
+        if (ranked.Count > 0) cache.Remember(document, offset, ranked[0].Text);
+        logger.LogDebug("Candidates at {Uri}:{Position}: {Count} of {Written} shown, model ranks {Ranks}", document.Uri, position, ranked.Count, completions.Count, string.Join(",", ranked.Select(c => c.ModelRank)));
+        return new CandidateSuggestions(ranked, completions, offset, clock.Elapsed.TotalMilliseconds, engineMs);
+    }
+
+    private static CompletionRequest Request(PromptPieces pieces, CompletionOptions options, bool singleLine, bool nextLine, string supersedeKey) => new()
+    {
+        Prefix = pieces.Prefix,
+        Suffix = pieces.Suffix,
+        Context = pieces.Context,
+        FilePath = pieces.FilePath,
+        RepositoryName = pieces.RepositoryName,
+        CommentMarker = pieces.CommentMarker,
+        StartWords = pieces.StartWords,
+        MaxTokens = options.MaxTokens,
+        TimeBudget = options.TimeBudget,
+        SingleLine = singleLine,
+        MayStartOnNextLine = nextLine,
+        SupersedeKey = supersedeKey,
+    };
+
 
     /// <summary>The text up to the end of its first line, or of its first line of code when it may start on the next line.</summary>
     private static string OneLine(string text, bool mayStartOnNextLine)

@@ -48,4 +48,7 @@ public sealed record Completion(string Text, StopReason StopReason, CompletionTi
 {
     /// <summary>How each token was decided, in order (one more than <see cref="Tokens"/> when a decided token was not emitted), when the request asked.</summary>
     public IReadOnlyList<Decoding.TokenDecision>? Decisions { get; init; }
+
+    /// <summary>Where this candidate parts from the greedy answer (null: it is the greedy answer).</summary>
+    public Decoding.CandidateBranch? Branch { get; init; }
 }

@@ -147,7 +147,25 @@ public sealed class CompletionEngine : IDisposable
     /// Completes at the cursor. Greedy, so the same prompt gives the same answer whether or not the cache was warm.
     /// Throws <see cref="OperationCanceledException"/> when cancelled or superseded, within one token.
     /// </summary>
-    public async Task<Completion> CompleteAsync(CompletionRequest request, CancellationToken cancellationToken = default)
+    public Task<Completion> CompleteAsync(CompletionRequest request, CancellationToken cancellationToken = default) =>
+        InTurnAsync(request, (queueMs, token) => Generate(request, queueMs, [], token)!, cancellationToken);
+
+    /// <summary>
+    /// Up to <paramref name="count"/> different answers for one request, for when the user asks for suggestions: the
+    /// greedy answer first (the one <see cref="CompleteAsync"/> gives), then answers that part from it at the tokens the
+    /// model was least sure of, each taking the runner-up there and going on greedily (<see cref="CandidateBranch"/>),
+    /// in the order of how close that runner-up came. Each branch decodes only from its token on: the KV cache keeps
+    /// the prompt and the greedy answer up to there. Answers count as different when <paramref name="shownAs"/> (what
+    /// the caller would show for a text; null: nothing) differs; by default, the text with trailing whitespace trimmed.
+    /// A sampled request (temperature above 0) gets its one answer. Cancelled or superseded like any request.
+    /// </summary>
+    public Task<IReadOnlyList<Completion>> CompleteCandidatesAsync(CompletionRequest request, int count, Func<string, string?>? shownAs = null, CancellationToken cancellationToken = default) =>
+        InTurnAsync(request, (queueMs, token) => Candidates(request, count, shownAs ?? ShownAsWritten, queueMs, token), cancellationToken);
+
+    private static string? ShownAsWritten(string text) => text.TrimEnd() is { Length: > 0 } shown ? shown : null;
+
+    /// <summary>Runs work for a request in the engine's turn, superseding the older request with its key.</summary>
+    private async Task<T> InTurnAsync<T>(CompletionRequest request, Func<double, CancellationToken, T> work, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         using var scope = request.SupersedeKey is { } key ? _latest.Start(key, cancellationToken) : null;
@@ -160,7 +178,7 @@ public sealed class CompletionEngine : IDisposable
             // A thread of its own, not the pool's: a generation blocks for its whole length, and a pool thread held that
             // long delays whatever else the process has queued (a server's next message, its cancellation) until the
             // pool grows, about half a second on a small machine.
-            return await Task.Factory.StartNew(() => Generate(request, queueMs, token), token, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
+            return await Task.Factory.StartNew(() => work(queueMs, token), token, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
         }
         finally
         {
@@ -168,7 +186,46 @@ public sealed class CompletionEngine : IDisposable
         }
     }
 
-    private Completion Generate(CompletionRequest request, double queueMs, CancellationToken cancellationToken)
+    private IReadOnlyList<Completion> Candidates(CompletionRequest request, int count, Func<string, string?> shownAs, double queueMs, CancellationToken cancellationToken)
+    {
+        var greedy = Generate(request with { RecordDecisions = true }, queueMs, [], cancellationToken)!;
+        var first = greedy with { Decisions = request.RecordDecisions ? greedy.Decisions : null };
+        if (count <= 1 || request.Temperature > 0) return [first];
+
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        if (shownAs(greedy.Text) is { } shown) seen.Add(shown);
+        var decided = greedy.Tokens.Count + (greedy.StopReason == StopReason.EndOfGeneration ? 1 : 0);
+        var pending = new Queue<(int Rank, CandidateBranch Branch)>(
+            CandidateBranches.Rank(greedy.Decisions!, greedy.Tokens, decided, _model.HasLineBreak).Select((b, i) => (i, b)));
+        var branchRequest = request with { RecordDecisions = false, OnToken = null };
+        var found = new List<(int Rank, Completion Completion)>();
+        var tries = (count - 1) * CandidateBranches.TriesPerCandidate;
+        while (found.Count < count - 1 && tries > 0 && pending.Count > 0)
+        {
+            var round = new List<(int Rank, CandidateBranch Branch)>();
+            while (round.Count < count - 1 - found.Count && pending.TryDequeue(out var next)) round.Add(next);
+            // The latest branch point first: the cache then holds every earlier one's prefix, and each branch decodes
+            // its own token and what follows, nothing of the greedy answer again.
+            foreach (var (rank, branch) in round.OrderByDescending(r => r.Branch.Position))
+            {
+                if (tries <= 0) break;
+                cancellationToken.ThrowIfCancellationRequested();
+                var completion = Generate(branchRequest, 0, [.. greedy.Tokens.Take(branch.Position), branch.Token], cancellationToken);
+                if (completion is null) continue;
+                tries--;
+                if (shownAs(completion.Text) is { } text && seen.Add(text)) found.Add((rank, completion with { Branch = branch }));
+            }
+        }
+        _logger.LogDebug("Candidates: greedy and {Branches} branches at {Positions}", found.Count, string.Join(", ", found.Select(f => f.Completion.Branch!.Position)));
+        return [first, .. found.OrderBy(f => f.Rank).Select(f => f.Completion)];
+    }
+
+    /// <summary>
+    /// One answer: greedy (or sampled) from the prompt, or, for a candidate that parts from the greedy answer, from the
+    /// prompt and <paramref name="forced"/> (the greedy answer's start and the branch's own token), which are the
+    /// answer's first tokens. Null only when the forced tokens break the request's start words.
+    /// </summary>
+    private Completion? Generate(CompletionRequest request, double queueMs, IReadOnlyList<int> forced, CancellationToken cancellationToken)
     {
         // Unless the settings fix the thread counts, each request uses the physical cores other processes leave free.
         if (_model.Settings.AdaptiveThreads)
@@ -187,19 +244,27 @@ public sealed class CompletionEngine : IDisposable
         var words = request.StartWords is { Words.Count: > 0 } start && sampler.IsGreedy
             ? new StartWordChooser(_model.Pieces, start, _model.WordTokens, t => _model.IsStop((LLama.Native.LLamaToken)t))
             : null;
+        foreach (var token in forced)
+            if (words is { Free: false } && !words.Take(token)) return null;
+        if (words is { Free: true } && forced.Count > 0) words = null;
         ITokenDecoder Speculative(int produced) =>
             new SpeculativeDecoder(_session, _draftSession!, _planner, _model, request.SingleLine, request.MaxTokens - produced, decisions);
         ITokenDecoder decoder = drafting && words is null
-            ? Speculative(0)
+            ? Speculative(forced.Count)
             : new TargetDecoder(_session, (ITokenChooser?)words ?? sampler, _model.Settings.TieMargin, decisions);
         (int Drafted, int Accepted, int TargetPasses) before = (0, 0, 0);
         var clock = Stopwatch.StartNew();
-        var (reused, evaluated) = decoder.Start(prompt.Tokens, cancellationToken);
+        var (reused, evaluated) = decoder.Start(forced.Count == 0 ? prompt.Tokens : [.. prompt.Tokens, .. forced], cancellationToken);
         var promptMs = clock.Elapsed.TotalMilliseconds;
 
         clock.Restart();
         var output = new OutputText(_model, request, clock);
         StopReason? stop = null;
+        foreach (var token in forced)
+        {
+            stop = output.Emit(token);
+            if (stop is not null) break;
+        }
         while (stop is null)
         {
             cancellationToken.ThrowIfCancellationRequested();

@@ -49,6 +49,35 @@ public sealed class StartWordChooserTests
     }
 
     [Fact]
+    public void A_decision_chooses_as_next_does_and_names_the_best_other_allowed_token_as_runner_up()
+    {
+        // The model prefers the fragment "t"; "this" wins, and "try" is what a candidate parting here would take.
+        var chooser = Chooser(orOther: false, "try", "this", "_repo");
+        var choice = chooser.Decide(Ranking(0, 2, 11, 1));
+        Assert.Equal((2, 1), (choice.Token, choice.RunnerUp));
+        Assert.True(choice.Gap > 0);
+        Assert.Equal(Chooser(orOther: false, "try", "this", "_repo").Next(Ranking(0, 2, 11, 1)), choice.Token);
+        // Nothing else allowed: no runner-up to part to.
+        var alone = Chooser(orOther: false, "try").Decide(Ranking(1));
+        Assert.Equal(float.PositiveInfinity, alone.Gap);
+    }
+
+    [Fact]
+    public void A_branch_replays_an_answers_start_and_may_take_only_what_the_words_allow()
+    {
+        // A candidate parting from "_repo" after "_" may take "repo" but not a fragment no word goes on with.
+        var chooser = Chooser(orOther: false, "_repo", "FindById");
+        Assert.True(chooser.Take(3));
+        Assert.False(chooser.Take(11));
+        Assert.False(chooser.Free);
+        Assert.True(chooser.Take(4));
+        Assert.True(chooser.Take(5));
+        Assert.True(chooser.Free);
+        Assert.True(chooser.Take(11));                    // free: anything
+        Assert.False(Chooser(orOther: false, "try").Take(9));
+    }
+
+    [Fact]
     public void A_word_that_is_a_prefix_of_another_may_end_or_go_on()
     {
         var ends = Chooser(orOther: false, "FindById", "Find");

@@ -61,6 +61,29 @@ public sealed class QualityBenchTests
     }
 
     [Fact]
+    public async Task Candidates_are_asked_for_as_an_explicit_request_and_the_orderings_effect_reported()
+    {
+        var json = Path.Combine(Path.GetTempPath(), $"atlas-quality-{Guid.NewGuid():N}.json");
+        var (code, output, error) = await CliTests.Run("bench", "quality", "--model", Model, "--cases", CasesFile(), "--modes", "repository", "--candidates", "3", "--json", json);
+
+        Assert.True(code == 0, error);
+        Assert.Matches(@"candidates: first exact \d/2, greedy alone exact \d/2, any exact \d/2; ordering changed the first \d/2", output);
+        foreach (var item in JsonNode.Parse(File.ReadAllText(json))!.AsArray())
+        {
+            var answer = item!["repository"]!;
+            var shown = answer["candidates"]!.AsArray().Select(c => (string)c!).ToList();
+            Assert.InRange(shown.Count, 0, 3);
+            Assert.Equal(shown.Count, shown.Distinct().Count());
+            Assert.Equal(shown.FirstOrDefault(), (string?)answer["text"]);
+            // The greedy answer, when shown, is first unless the ordering moved another candidate before it.
+            if ((string?)answer["greedy"] is { } greedy) Assert.Equal((bool)answer["reordered"]!, greedy != shown[0]);
+        }
+
+        var (_, _, refused) = await CliTests.Run("bench", "quality", "--model", Model, "--cases", CasesFile(), "--candidates", "1000");
+        Assert.Contains("--candidates must be at most", refused);
+    }
+
+    [Fact]
     public async Task Cases_are_made_from_a_workspace_at_the_cursors_an_editor_asks_at()
     {
         var (code, output, error) = await CliTests.Run("bench", "quality", "--model", Model, "--workspace", MemberAccessScenario.Repository, "--cases", "3", "--modes", "repository");

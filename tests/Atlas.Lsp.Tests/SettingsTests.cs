@@ -66,6 +66,20 @@ public sealed class SettingsTests
     }
 
     [Fact]
+    public void Candidates_default_to_three_and_an_absurd_count_is_refused_with_the_reason()
+    {
+        Assert.Equal(3, new AtlasSettings().Candidates);
+        var (one, none) = Read("""{ "candidates": 1 }""");
+        Assert.Empty(none);
+        Assert.Equal(1, one.Candidates);
+        var (kept, problems) = Read("""{ "candidates": 500 }""", one);
+        Assert.Contains(problems, p => p.StartsWith("atlas.candidates:") && p.Contains($"at most {AtlasSettings.MostCandidates}"));
+        Assert.Equal(1, kept.Candidates);
+        var (_, zero) = Read("""{ "candidates": 0 }""");
+        Assert.Contains(zero, p => p.StartsWith("atlas.candidates:") && p.Contains("positive"));
+    }
+
+    [Fact]
     public void A_thread_count_no_machine_has_is_refused()
     {
         // threads: 1000000 reached llama.cpp once, which aborted the process.

@@ -48,8 +48,48 @@ internal sealed class StartWordChooser : ITokenChooser
         return token;
     }
 
+    /// <summary>
+    /// Chooses as <see cref="Next"/> does, and says how close the choice was among what the words allowed: the runner-up
+    /// is the best other allowed token (the one a candidate parting from the answer here may take), or the chosen token
+    /// itself at negative infinity when nothing else was allowed. Once free, plain greedy's choice.
+    /// </summary>
+    public GreedyChoice Decide(ReadOnlySpan<float> logits)
+    {
+        if (Free) return Greedy.Choose(logits);
+        var best = Greedy.ArgMax(logits);
+        var (token, runnerUp) = TwoBestAllowed(logits, logits[best] - MostImprobable);
+        // The choice is Next's to the last tie: the argmax when it is allowed.
+        if (token != best && Allowed(best)) (token, runnerUp) = (best, token);
+        if (token < 0)
+        {
+            Free = true;
+            return Greedy.Choose(logits);
+        }
+        Commit(token);
+        return runnerUp < 0
+            ? new GreedyChoice(token, logits[token], token, float.NegativeInfinity)
+            : new GreedyChoice(token, logits[token], runnerUp, logits[runnerUp]);
+    }
+
+    /// <summary>
+    /// Takes <paramref name="token"/> as if it had been chosen: a candidate that parts from the greedy answer replays
+    /// that answer's start and its own token. False when the words do not allow it (the chooser is then unchanged).
+    /// </summary>
+    public bool Take(int token)
+    {
+        if (Free) return true;
+        if (!Allowed(token)) return false;
+        Commit(token);
+        return true;
+    }
+
     /// <summary>The most likely allowed token with a logit of at least <paramref name="floor"/>, or -1.</summary>
-    private int BestAllowed(ReadOnlySpan<float> logits, float floor)
+    private int BestAllowed(ReadOnlySpan<float> logits, float floor) => Allowed(logits, floor, 1).First;
+
+    /// <summary>The two most likely allowed tokens with a logit of at least <paramref name="floor"/> (-1 for each missing).</summary>
+    private (int First, int Second) TwoBestAllowed(ReadOnlySpan<float> logits, float floor) => Allowed(logits, floor, 2);
+
+    private (int First, int Second) Allowed(ReadOnlySpan<float> logits, float floor, int wanted)
     {
         var count = 0;
         for (var i = 0; i < logits.Length; i++) if (logits[i] >= floor) count++;
@@ -62,9 +102,15 @@ internal sealed class StartWordChooser : ITokenChooser
                 if (logits[i] >= floor) { keys[n] = -logits[i]; ids[n++] = i; }
             // Ascending negated logits: most likely first, the lower id first on a tie (as greedy picks).
             Array.Sort(keys, ids, 0, n);
+            var found = (First: -1, Second: -1);
             for (var i = 0; i < n; i++)
-                if (Allowed(ids[i])) return ids[i];
-            return -1;
+            {
+                if (!Allowed(ids[i])) continue;
+                if (found.First < 0) found.First = ids[i];
+                else found.Second = ids[i];
+                if (--wanted == 0) break;
+            }
+            return found;
         }
         finally
         {

@@ -32,10 +32,28 @@ internal sealed class TargetDecoder(KvCacheSession target, ITokenChooser chooser
     /// </summary>
     private int Next()
     {
-        if (chooser is not TokenSampler { IsGreedy: true }) return chooser.Next(target.Logits());
+        if (chooser is not TokenSampler { IsGreedy: true })
+        {
+            var logits = target.Logits();
+            if (decisions is null) return chooser.Next(logits);
+            // Held to start words, the decision that matters is among the allowed words, not the model's whole vocabulary.
+            var held = chooser is StartWordChooser words ? words.Decide(logits) : Chosen(logits, chooser.Next(logits));
+            decisions.Add(new TokenDecision(held, target.LastBatchCount, false));
+            return held.Token;
+        }
         var batch = target.LastBatchCount;
         var (choice, redecided) = target.ChooseGreedy(-1, tieMargin);
         decisions?.Add(new TokenDecision(choice, batch, redecided));
         return choice.Token;
+    }
+
+    /// <summary>
+    /// A constrained choice as a decision: the greedy one when the chooser took the argmax, else the chosen token with the
+    /// model's favourite as its runner-up (a negative gap: the constraint overruled the model there).
+    /// </summary>
+    private static GreedyChoice Chosen(ReadOnlySpan<float> logits, int chosen)
+    {
+        var top = Greedy.Choose(logits);
+        return top.Token == chosen ? top : new GreedyChoice(chosen, logits[chosen], top.Token, top.Logit);
     }
 }

@@ -59,7 +59,7 @@ public static class CSharpFixVerifier
     }
 
     /// <summary>The span to bind: the outermost member (method, property, field…) around the code, or the whole file outside any.</summary>
-    private static TextSpan Scope(SyntaxNode root, TextSpan span)
+    internal static TextSpan Scope(SyntaxNode root, TextSpan span)
     {
         var node = root.FindNode(span.IsEmpty ? new TextSpan(span.Start, Math.Min(1, root.FullSpan.End - span.Start)) : span, getInnermostNodeForTie: true);
         var member = node.AncestorsAndSelf().OfType<MemberDeclarationSyntax>()
@@ -67,12 +67,12 @@ public static class CSharpFixVerifier
         return member?.FullSpan ?? root.FullSpan;
     }
 
-    private static (string, string) Key(Diagnostic d) => (d.Id, d.GetMessage());
+    internal static (string, string) Key(Diagnostic d) => (d.Id, d.GetMessage());
 
     private static bool Same(FixDiagnostic problem, Diagnostic error) =>
         problem.Code is { Length: > 0 } code ? string.Equals(code, error.Id, StringComparison.OrdinalIgnoreCase) : error.GetMessage() == problem.Message;
 
-    private static async Task<IReadOnlyList<Diagnostic>> ErrorsAsync(Document document, TextSpan scope, CancellationToken cancellationToken)
+    internal static async Task<IReadOnlyList<Diagnostic>> ErrorsAsync(Document document, TextSpan scope, CancellationToken cancellationToken)
     {
         var model = await document.GetSemanticModelAsync(cancellationToken) ?? throw new InvalidOperationException("No semantic model for a C# document.");
         return [.. model.GetDiagnostics(scope, cancellationToken).Where(d => d.Severity == DiagnosticSeverity.Error)];

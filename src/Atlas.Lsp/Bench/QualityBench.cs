@@ -31,10 +31,11 @@ internal static class QualityBench
         var json = new Option<FileInfo?>("--json") { Description = "Write every case's answers and scores to this file, for diffing two runs." };
         var settings = new Option<string?>("--settings") { Description = "Server settings as a JSON object, as an editor sends them under \"atlas\" (e.g. '{\"maxTokens\":64}')." };
         var modes = new Option<string>("--modes") { DefaultValueFactory = _ => "both", Description = "both, repository (with context only) or file (file only)." };
+        var candidates = new Option<int>("--candidates") { DefaultValueFactory = _ => 1, Description = "Ask as an explicit request (triggerKind Invoked) for this many candidates, and report how Roslyn's ordering changed the first (default 1: an automatic request)." };
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 1, Description = "With --workspace: which cursors are drawn." };
         var command = new Command("quality", "Completion quality with repository context and from the file alone: exact match, first token, edit similarity, latency.");
         engine.AddTo(command);
-        foreach (var option in new Option[] { cases, workspace, limit, json, settings, modes, seed }) command.Options.Add(option);
+        foreach (var option in new Option[] { cases, workspace, limit, json, settings, modes, seed, candidates }) command.Options.Add(option);
         command.SetAction((result, cancellationToken) => CommandErrors.Guard(async () =>
         {
             using var logging = StderrLogging.Create(LogLevel.Warning);
@@ -51,10 +52,11 @@ internal static class QualityBench
                 var other => throw new UserError($"--modes is both, repository or file, not '{other}'."),
             };
             var atlas = ParseSettings(result.GetValue(settings));
+            var asked = CandidateCount(result.GetValue(candidates));
 
             using var loaded = await CompletionEngine.LoadAsync(engine.Read(result), logger, cancellationToken: cancellationToken);
             var report = new QualityReport(list, MultiLineFilterSet.Parse(atlas["multiLineFilters"]?.GetValue<string>()));
-            var runner = new CaseRunner(loaded, logging, atlas);
+            var runner = new CaseRunner(loaded, logging, atlas, asked);
             var done = 0;
             var total = list.Count * ways.Length;
             // Cases of one repository share its folder and a session (ReferenceEquals: a workspace's cases share one file list).
@@ -71,7 +73,8 @@ internal static class QualityBench
             }
 
             var info = loaded.Info;
-            Console.WriteLine($"{list.Count} cases; model {info.ModelName} (FIM {info.Family}, context {info.ContextSize} tokens{(info.DraftModelName is { } d ? $", draft {d}" : "")}); settings {(atlas.Count == 0 ? "the server's defaults" : atlas.ToJsonString())}");
+            Console.WriteLine($"{list.Count} cases; model {info.ModelName} (FIM {info.Family}, context {info.ContextSize} tokens{(info.DraftModelName is { } d ? $", draft {d}" : "")}); settings {(atlas.Count == 0 ? "the server's defaults" : atlas.ToJsonString())}" +
+                (asked > 1 ? $"; explicit requests for {asked} candidates" : ""));
             report.Print(Console.Out, ways);
             if (result.GetValue(json) is { } file)
             {
@@ -85,6 +88,18 @@ internal static class QualityBench
 
     private static int CaseCount(string? value) => value is null ? DefaultWorkspaceCases
         : int.TryParse(value, out var n) && n > 0 ? n : throw new UserError($"With --workspace, --cases is how many cases to make, not '{value}'.");
+
+    private static int CandidateCount(int n)
+    {
+        try
+        {
+            return Server.AtlasSettings.CandidateCount(n);
+        }
+        catch (ArgumentException e)
+        {
+            throw new UserError($"--candidates {e.Message}.");
+        }
+    }
 
     private static JsonObject ParseSettings(string? text)
     {

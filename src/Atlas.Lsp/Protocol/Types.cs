@@ -130,6 +130,8 @@ public static class Spec
 {
     public const int SyncIncremental = 2;
     public const int CompletionKindText = 1;
+    /// <summary>InlineCompletionTriggerKind.Invoked: the user asked for a suggestion (Automatic is 2).</summary>
+    public const int InlineTriggerInvoked = 1;
     public const int InsertTextPlain = 1;
     public const int MessageError = 1;
     public const int MessageWarning = 2;

@@ -53,6 +53,13 @@ public sealed record AtlasSettings
     public bool PrecomputeNext { get; init; } = true;
     /// <summary>Median completion latency over the recent requests above which the user is told, once (atlas.slowLatencyMs).</summary>
     public int SlowLatencyMs { get; init; } = (int)CompletionOptions.DefaultSlowLatencyMs;
+    /// <summary>
+    /// Suggestions an explicit request (the editor's "trigger inline suggestion") returns at most (atlas.candidates;
+    /// 1: one, as automatic requests always get).
+    /// </summary>
+    public int Candidates { get; init; } = 3;
+    /// <summary>Most candidates a setting may ask for: each is a generation the user waits for.</summary>
+    public const int MostCandidates = 10;
     /// <summary>Fix candidates tried before giving up (atlas.fixCandidates).</summary>
     public int FixCandidates { get; init; } = 3;
     /// <summary>
@@ -95,6 +102,7 @@ public sealed record AtlasSettings
                     "threads" => settings with { Threads = property.Value.ValueKind == JsonValueKind.Null ? null : ThreadCount(property.Value) },
                     "batchThreads" => settings with { BatchThreads = property.Value.ValueKind == JsonValueKind.Null ? null : ThreadCount(property.Value) },
                     "enabled" => settings with { Enabled = property.Value.GetBoolean() },
+                    "candidates" => settings with { Candidates = CandidateCount(property.Value.GetInt32()) },
                     "fixCandidates" => settings with { FixCandidates = Positive(property.Value) },
                     "debounce" => settings with { Debounce = property.Value.ValueKind == JsonValueKind.Number ? Debounce.FromMs(property.Value.GetInt32()) : Debounce.Parse(property.Value.GetString() ?? "") },
                     "precomputeNext" => settings with { PrecomputeNext = property.Value.GetBoolean() },
@@ -177,6 +185,13 @@ public sealed record AtlasSettings
     {
         Positive(n);
         return n <= MostThreads ? n : throw new ArgumentException($"must be at most {MostThreads} (this machine has {Environment.ProcessorCount} logical processors), not {n}");
+    }
+
+    /// <summary>The rule for atlas.candidates, here and on the command line.</summary>
+    public static int CandidateCount(int n)
+    {
+        Positive(n);
+        return n <= MostCandidates ? n : throw new ArgumentException($"must be at most {MostCandidates} (each candidate is a generation the user waits for), not {n}");
     }
 
     private static float Probability(JsonElement value) => Probability(value.GetSingle());

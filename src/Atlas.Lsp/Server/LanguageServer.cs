@@ -171,7 +171,8 @@ public sealed class LanguageServer(DocumentStore documents, ModelHost models, Co
     {
         var (document, position) = Locate(parameters.TextDocument, parameters.Position);
         // LSP 3.18 InlineCompletionTriggerKind: 1 the user asked, 2 automatic (a client that says nothing types).
-        var trigger = TriggerKind(parameters.Context) == 1 ? CompletionTrigger.Invoked : CompletionTrigger.Automatic;
+        var trigger = TriggerKind(parameters.Context) == Spec.InlineTriggerInvoked ? CompletionTrigger.Invoked : CompletionTrigger.Automatic;
+        if (trigger == CompletionTrigger.Invoked && _settings.Candidates > 1) return await CandidatesAsync(document, position, cancellationToken);
         var suggestion = await SuggestAsync(document, position, trigger, cancellationToken);
         if (suggestion?.Text is not { } text) return new InlineCompletionList([]);
         var replaced = new Position(position.Line, position.Character + suggestion.ReplacedLength);
@@ -185,9 +186,16 @@ public sealed class LanguageServer(DocumentStore documents, ModelHost models, Co
     /// </summary>
     private Command Offer(TextDocument document, Suggestion suggestion)
     {
-        var id = _ledger.Offer(document.LanguageId, suggestion.Text!);
+        var command = Offer(document, suggestion.Text!, out var id);
         _lastOffered = new Offered(id, document, suggestion);
         if (!_clientReportsShows) _ = MakeAheadAsync(_lastOffered);
+        return command;
+    }
+
+    /// <summary>Records an offered text that nothing is made ahead for (one of several candidates).</summary>
+    private Command Offer(TextDocument document, string text, out string id)
+    {
+        id = _ledger.Offer(document.LanguageId, text);
         return new Command("Atlas: suggestion accepted", AcceptedCommand, [JsonSerializer.SerializeToElement(id)]);
     }
 
@@ -306,6 +314,54 @@ public sealed class LanguageServer(DocumentStore documents, ModelHost models, Co
             logger.LogWarning("Making the next suggestion ahead failed: {Message}", e.Message);
         }
     }
+
+    /// <summary>
+    /// An explicit request: up to atlas.candidates different suggestions, best first (for C#, by Roslyn's checks). It
+    /// supersedes and is superseded like any request for the document.
+    /// </summary>
+    private async Task<InlineCompletionList> CandidatesAsync(TextDocument document, TextPosition position, CancellationToken cancellationToken)
+    {
+        if (!_settings.Enabled) return new InlineCompletionList([]);
+        using var latest = completions.Supersede(document.Uri, cancellationToken);
+        await _ahead.CancelAsync();
+        _inFlight++;
+        try
+        {
+            var engine = await models.EngineAsync(latest.Token);
+            cancellationToken.ThrowIfCancellationRequested();
+            if (engine is null) return new InlineCompletionList([]);
+            var answer = await completions.SuggestCandidatesAsync(engine, document, position, _settings.Completion, _settings.Candidates, NewCompileErrorsAsync, latest.Token);
+            OnCandidates?.Invoke(answer);
+            logger.LogInformation("Candidates {Uri}:{Position}: {Count} shown (model ranks {Ranks}{Reordered}) in {Total:F1} ms (engine {Engine:F1} ms for {Written} answers)",
+                document.Uri, position, answer.Ordered.Count, string.Join(",", answer.Ordered.Select(c => c.ModelRank)), answer.Reordered ? ", reordered by the language's checks" : "",
+                answer.TotalMs, answer.EngineMs, answer.Written.Count);
+            cancellationToken.ThrowIfCancellationRequested();
+            // Nothing is made ahead of one of several candidates: which one the user takes is not known.
+            var items = answer.Ordered.Select(c => new InlineCompletionItem(c.Text, new Range(ToPosition(position), new Position(position.Line, position.Character + c.ReplacedLength)),
+                Command: Offer(document, c.Text, out _))).ToArray();
+            _ = NotifyAsync("atlas/status", new { stats = Stats(), slow = _slow });
+            return new InlineCompletionList(items);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Superseded by a newer request for the same document.
+            return new InlineCompletionList([]);
+        }
+        finally
+        {
+            _inFlight--;
+        }
+    }
+
+    /// <summary>Roslyn's compile check of C# candidates, where the file is in the repository's view; null elsewhere.</summary>
+    private async Task<IReadOnlyList<bool?>?> NewCompileErrorsAsync(TextDocument document, int offset, IReadOnlyList<(string Text, int ReplacedLength)> candidates, CancellationToken cancellationToken) =>
+        // A file too large to index is not bound for context either: binding it would take longer than the budget.
+        document.Text.Length <= Atlas.Context.Workspace.WorkspaceIndex.MaxFileBytes && RoslynDocument(document) is { } roslyn
+            ? await CompletionCompileCheck.NewErrorsAsync(roslyn, offset, candidates, CompletionCompileCheck.DefaultBudget, cancellationToken)
+            : null;
+
+    /// <summary>Called by each explicit request with its candidates (benchmarks read them).</summary>
+    public Action<CandidateSuggestions>? OnCandidates { get; set; }
 
     [JsonRpcMethod("textDocument/completion", UseSingleObjectParameterDeserialization = true)]
     public async Task<CompletionList> Completion(CompletionParams parameters, CancellationToken cancellationToken)

@@ -18,6 +18,18 @@ internal sealed record Answer(string? Text, string? ModelText, string? CleanedTe
 
     /// <summary>The syntax guard cut the cleaned suggestion back to a shorter prefix.</summary>
     public bool GuardCut => CleanedText is not null && Text is not null && Text != CleanedText;
+
+    /// <summary>With candidates asked for: what was shown, best first (<see cref="Text"/> is the first), else null.</summary>
+    public IReadOnlyList<string>? Candidates { get; init; }
+
+    /// <summary>With candidates: what the greedy answer alone showed (what an automatic request shows).</summary>
+    public string? Greedy { get; init; }
+
+    /// <summary>With candidates: the language's checks put another candidate first than the model's first.</summary>
+    public bool Reordered { get; init; }
+
+    /// <summary>With candidates: the engine's time for the greedy answer alone (prompt and generation).</summary>
+    public double GreedyEngineMs { get; init; }
 }
 
 /// <summary>With the repository's context in the prompt (the server's settings), or from the file alone (contextShare 0).</summary>
@@ -28,9 +40,10 @@ internal enum ContextMode { Repository, FileOnly }
 /// case's line cut at the cursor, a server session (in this process, over pipes) initialized on that folder, the file
 /// opened with the cut text, an inline completion asked at the cursor. Every session serves the one engine loaded
 /// for the run; its KV cache is emptied before each measured request, so a case's answer does not depend on the
-/// cases before it. Cases of one repository share a session, as consecutive requests in one editor would.
+/// cases before it. Cases of one repository share a session, as consecutive requests in one editor would. With
+/// <paramref name="candidates"/> above 1 the request is an explicit one (triggerKind Invoked) asking for that many.
 /// </summary>
-internal sealed class CaseRunner(CompletionEngine engine, ILoggerFactory logging, JsonObject settings)
+internal sealed class CaseRunner(CompletionEngine engine, ILoggerFactory logging, JsonObject settings, int candidates = 1)
 {
     /// <summary>Runs every case of one repository in one mode, reporting each answer as it comes.</summary>
     public async Task RunAsync(IReadOnlyList<QualityCase> repository, ContextMode mode, Action<QualityCase, Answer> answered, CancellationToken cancellationToken)
@@ -38,10 +51,13 @@ internal sealed class CaseRunner(CompletionEngine engine, ILoggerFactory logging
         using var folder = new CaseFolder(repository[0]);
         using var host = new ServerHost(logging, models: ModelHost.Serving(engine, logging.CreateLogger("bench")));
         Suggestion? last = null;
+        CandidateSuggestions? lastCandidates = null;
         host.Server.OnSuggestion = s => last = s;
+        host.Server.OnCandidates = c => lastCandidates = c;
 
         var atlas = (JsonObject)settings.DeepClone();
         atlas["model"] = engine.Info.ModelPath;
+        atlas["candidates"] = candidates;
         if (mode == ContextMode.FileOnly) atlas["contextShare"] = 0;
         folder.Cut(repository[0]);
 
@@ -68,23 +84,44 @@ internal sealed class CaseRunner(CompletionEngine engine, ILoggerFactory logging
             await engine.ForgetCacheAsync(cancellationToken);
 
             last = null;
+            lastCandidates = null;
             var clock = Stopwatch.StartNew();
             var reply = await client.Request("textDocument/inlineCompletion", new
             {
                 textDocument = new { uri },
                 position = new { line = item.Line, character = item.Character },
-                context = new { triggerKind = 2 },
+                context = new { triggerKind = candidates > 1 ? 1 : 2 },
             });
             var latency = clock.Elapsed.TotalMilliseconds;
             if (reply?["error"] is { } error) throw new InvalidOperationException($"{item.Id}: the server answered an error: {error.ToJsonString()}");
             var shown = reply?["result"]?["items"]?.AsArray().FirstOrDefault()?["insertText"]?.GetValue<string>();
-            var timings = last?.Timings;
-            answered(item, new Answer(shown, last?.ModelText, last?.CleanedText, latency, last?.EngineMs ?? 0,
-                timings?.PromptTokens ?? 0, timings?.TokensReused ?? 0, timings?.TokensGenerated ?? 0));
+            if (lastCandidates is { } asked)
+                answered(item, Explicit(asked, shown, latency));
+            else
+            {
+                var timings = last?.Timings;
+                answered(item, new Answer(shown, last?.ModelText, last?.CleanedText, latency, last?.EngineMs ?? 0,
+                    timings?.PromptTokens ?? 0, timings?.TokensReused ?? 0, timings?.TokensGenerated ?? 0));
+            }
 
             folder.Restore(item);
             await client.Notify("textDocument/didClose", new { textDocument = new { uri } });
         }
+    }
+
+    /// <summary>An explicit request's answer: the stages of its first candidate, and every candidate shown.</summary>
+    private static Answer Explicit(CandidateSuggestions asked, string? shown, double latency)
+    {
+        var first = asked.Ordered.FirstOrDefault();
+        var greedy = asked.Written[0].Timings;
+        return new Answer(shown, first is null ? asked.Written[0].Text : asked.Written[first.ModelRank].Text, first?.CleanedText, latency, asked.EngineMs,
+            greedy.PromptTokens, greedy.TokensReused, asked.Written.Sum(w => w.Timings.TokensGenerated))
+        {
+            Candidates = [.. asked.Ordered.Select(c => c.Text)],
+            Greedy = asked.Greedy?.Text,
+            Reordered = asked.Reordered,
+            GreedyEngineMs = greedy.PromptMs + greedy.GenerationMs,
+        };
     }
 
     /// <summary>A repository written to a temporary folder named after it; deleted on dispose.</summary>

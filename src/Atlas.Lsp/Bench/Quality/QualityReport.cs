@@ -28,6 +28,7 @@ internal sealed class QualityReport(IReadOnlyList<QualityCase> cases, MultiLineF
             Row(output, "  all", Of(mode, null));
             output.WriteLine("  " + Stages(Of(mode, null)));
             Filters(output, Of(mode, null));
+            if (Of(mode, null).Any(r => r.A.Candidates is not null)) output.WriteLine("  " + Candidates(Of(mode, null)));
         }
         if (modes.Count == 2)
         {
@@ -127,6 +128,24 @@ internal sealed class QualityReport(IReadOnlyList<QualityCase> cases, MultiLineF
         }
     }
 
+    /// <summary>
+    /// What asking for several candidates gave: the first shown against the greedy answer alone (what typing shows),
+    /// any candidate exact (what a user picking from the list could get), and how often the language's ordering put
+    /// another candidate first, with how many of those made the first right or wrong.
+    /// </summary>
+    private static string Candidates(List<(QualityCase C, Answer A)> rows)
+    {
+        var reordered = rows.Where(r => r.A.Reordered).ToList();
+        var fixedCount = reordered.Count(r => !Scores.Exact(r.A.Greedy, r.C.Expected) && Scores.Exact(r.A.Text, r.C.Expected));
+        var broken = reordered.Count(r => Scores.Exact(r.A.Greedy, r.C.Expected) && !Scores.Exact(r.A.Text, r.C.Expected));
+        var greedyMs = rows.Select(r => r.A.GreedyEngineMs).ToList();
+        var allMs = rows.Select(r => r.A.EngineMs).ToList();
+        return $"candidates: first exact {rows.Count(r => Scores.Exact(r.A.Text, r.C.Expected))}/{rows.Count}, greedy alone exact {rows.Count(r => Scores.Exact(r.A.Greedy, r.C.Expected))}/{rows.Count}, " +
+               $"any exact {rows.Count(r => r.A.Candidates!.Any(c => Scores.Exact(c, r.C.Expected)))}/{rows.Count}; ordering changed the first {reordered.Count}/{rows.Count} " +
+               $"(wrong→right {fixedCount}, right→wrong {broken}); shown per request {rows.Average(r => r.A.Candidates!.Count):F2}; " +
+               $"engine p50 {Stats.Median(greedyMs):F1} ms greedy alone, {Stats.Median(allMs):F1} ms all candidates";
+    }
+
     public JsonArray ToJson()
     {
         var array = new JsonArray();
@@ -150,6 +169,13 @@ internal sealed class QualityReport(IReadOnlyList<QualityCase> cases, MultiLineF
                     ["promptTokens"] = a.PromptTokens,
                     ["generatedTokens"] = a.GeneratedTokens,
                 };
+                if (a.Candidates is { } shown)
+                {
+                    var answer = (JsonObject)entry[mode == ContextMode.Repository ? "repository" : "fileOnly"]!;
+                    answer["candidates"] = new JsonArray([.. shown.Select(c => (JsonNode?)c)]);
+                    answer["greedy"] = a.Greedy;
+                    answer["reordered"] = a.Reordered;
+                }
             }
             array.Add(entry);
         }
