@@ -105,7 +105,7 @@ public sealed class BetweenKeystrokesTests
     public async Task A_request_the_user_made_does_not_wait_for_keystrokes()
     {
         // A debounce of five seconds: an explicit request that waited would show it in its log line.
-        await using var client = await StartAsync(new { model = LspClient.TinyModel, maxTokens = 8, debounce = 5000, precomputeNext = false });
+        await using var client = await StartAsync(new { model = LspClient.TinyModel, maxTokens = 8, debounce = 5000, precomputeNext = false, candidates = 1 });
         var invoked = await client.RequestAsync("textDocument/inlineCompletion", At(4, 15, triggerKind: 1));
         Assert.NotEmpty(invoked["result"]!["items"]!.AsArray());
         // The log reaches stderr on its own pipe, possibly after the answer.

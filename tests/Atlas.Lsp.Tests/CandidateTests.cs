@@ -34,6 +34,15 @@ public sealed class CandidateTests
         // Java has no compile check, and nothing here is cut by a syntax check: the model's own order stands.
         Assert.Equal(single, invoked[0]);
         await client.WaitForAsync(_ => client.Stderr.Contains("Demo.java:4:15: " + invoked.Count + " shown"), "a log line for the candidates");
+
+        // Each candidate carries its own accept command, so the server learns which one the user took.
+        var items = (await client.RequestAsync("textDocument/inlineCompletion", Ask(1)))["result"]!["items"]!.AsArray();
+        var ids = items.Select(i => (string)i!["command"]!["arguments"]![0]!).ToList();
+        Assert.Equal(items.Count, ids.Distinct().Count());
+        await client.RequestAsync("workspace/executeCommand", new { command = "atlas.accepted", arguments = new[] { ids[^1] } });
+        var stats = (await client.RequestAsync("workspace/executeCommand", new { command = "atlas.stats" }))["result"]!;
+        Assert.Equal(1 + 2 * invoked.Count, (int)stats["offered"]!);
+        Assert.Equal(1, (int)stats["accepted"]!);
     }
 
     [Fact]
