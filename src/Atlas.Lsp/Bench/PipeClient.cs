@@ -6,9 +6,10 @@ using Atlas.Lsp.Server;
 
 namespace Atlas.Lsp.Bench;
 
-/// <summary>Just enough of an LSP client to drive the server over in-process pipes.</summary>
+/// <summary>Just enough of an LSP client to drive the server over in-process pipes or a child process's stdio.</summary>
 internal sealed class PipeClient(Stream output, Stream input)
 {
+    private readonly List<JsonNode> _notifications = [];
     private int _id;
 
     public async Task<JsonNode?> Request(string method, object? parameters)
@@ -19,8 +20,27 @@ internal sealed class PipeClient(Stream output, Stream input)
         {
             var message = await Read();
             if (message?["id"] is JsonValue v && v.TryGetValue<int>(out var got) && got == id && message["method"] is null) return message;
+            if (message?["method"] is not null && message["id"] is null) _notifications.Add(message);
         }
     }
+
+    /// <summary>The first notification of this method that matches, kept from earlier reads or read now.</summary>
+    public async Task<JsonNode> Notification(string method, Func<JsonNode, bool> match)
+    {
+        bool Matches(JsonNode n) => (string?)n["method"] == method && match(n);
+        if (_notifications.FirstOrDefault(Matches) is { } seen) return seen;
+        while (true)
+        {
+            var message = await Read();
+            if (message?["method"] is null || message["id"] is not null) continue;
+            _notifications.Add(message);
+            if (Matches(message)) return message;
+        }
+    }
+
+    /// <summary>The first window/logMessage whose text contains <paramref name="text"/>.</summary>
+    public Task<JsonNode> LogMessage(string text) =>
+        Notification("window/logMessage", n => ((string?)n["params"]?["message"])?.Contains(text, StringComparison.Ordinal) == true);
 
     public Task Notify(string method, object? parameters) => Write(new { jsonrpc = "2.0", method, @params = parameters });
 
