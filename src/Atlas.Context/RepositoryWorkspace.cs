@@ -50,6 +50,12 @@ public sealed class RepositoryWorkspace
     /// </summary>
     public Task Indexed { get; private set; } = Task.CompletedTask;
 
+    /// <summary>
+    /// Warms Roslyn in the background: the compiler on a throwaway file, then the repository's project once the last
+    /// <see cref="IndexAsync"/> is done (see <see cref="RoslynWarmUp"/>). Requests never wait for it.
+    /// </summary>
+    public Task<RoslynWarmth> WarmRoslynAsync(CancellationToken cancellationToken) => new RoslynWarmUp(CSharp).RunAsync(Indexed, cancellationToken);
+
     public void Opened(TextDocument document) => Index.Update(document);
 
     public void Changed(TextDocument document, int? editedLine)

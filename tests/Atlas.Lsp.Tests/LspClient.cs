@@ -23,6 +23,9 @@ public sealed class LspClient : IAsyncDisposable
     private int _nextId;
 
     public ConcurrentQueue<JsonObject> Notifications { get; } = new();
+
+    /// <summary>Every message the server sent, in the order it arrived: answers, notifications and requests alike.</summary>
+    public ConcurrentQueue<JsonObject> Received { get; } = new();
     public ConcurrentQueue<JsonObject> Unmatched { get; } = new();
     public string Stderr { get { lock (_stderr) return _stderr.ToString(); } }
 
@@ -149,6 +152,7 @@ public sealed class LspClient : IAsyncDisposable
                 var body = new byte[length];
                 await stdout.ReadExactlyAsync(body);
                 var message = JsonNode.Parse(body)!.AsObject();
+                Received.Enqueue(message);
                 if (message.ContainsKey("method") && !message.ContainsKey("id")) Notifications.Enqueue(message);
                 else if (message.ContainsKey("method") && message["id"] is not null) await AnswerServerRequest(message);
                 else if (message["id"] is JsonValue idValue && idValue.TryGetValue<int>(out var id) && _pending.TryRemove(id, out var waiter)) waiter.TrySetResult(message);

@@ -50,14 +50,15 @@ public sealed partial class CSharpContext
 
     /// <summary>Files whose last bound version is kept (each holds a compilation alive): the ones being edited.</summary>
     private const int MostAnchors = 4;
-    private Solution _solution;
-    private readonly ProjectId _project;
+    private Solution? _solution;
+    private readonly ProjectId _project = ProjectId.CreateNewId();
 
-    public CSharpContext()
-    {
-        _project = ProjectId.CreateNewId();
-        _solution = EmptySolution(_project);
-    }
+    /// <summary>
+    /// The solution, made on first use (callers hold <see cref="_gate"/>): made at construction, a workspace's services
+    /// and the framework's references held up the server's answer to initialize (1.4 s after the process started on a
+    /// machine under load, 0.65 s without them). The background warm-up is normally the first use (<see cref="RoslynWarmUp"/>).
+    /// </summary>
+    private Solution Solution => _solution ??= EmptySolution(_project);
 
     /// <summary>The repository's project with no files yet but the SDK's implicit usings.</summary>
     private static Solution EmptySolution(ProjectId project)
@@ -92,14 +93,14 @@ public sealed partial class CSharpContext
             {
                 if (known.Text == text) return;
                 // As an edit of the old text, so Roslyn reparses only what changed.
-                var source = _solution.GetDocument(known.Id)!.TryGetText(out var old) ? TextDifference.Edited(old, known.Text, text) : SourceText.From(text);
-                _solution = _solution.WithDocumentText(known.Id, source);
+                var source = Solution.GetDocument(known.Id)!.TryGetText(out var old) ? TextDifference.Edited(old, known.Text, text) : SourceText.From(text);
+                _solution = Solution.WithDocumentText(known.Id, source);
                 _documents[path] = (known.Id, text);
             }
             else
             {
                 var id = DocumentId.CreateNewId(_project);
-                _solution = _solution.AddDocument(id, Path.GetFileName(path), SourceText.From(text), filePath: path);
+                _solution = Solution.AddDocument(id, Path.GetFileName(path), SourceText.From(text), filePath: path);
                 _documents[path] = (id, text);
             }
             _stubs.Clear();
@@ -121,7 +122,7 @@ public sealed partial class CSharpContext
             var solution = EmptySolution(_project);
             foreach (var (file, (id, _)) in _documents)
             {
-                var document = _solution.GetDocument(id)!;
+                var document = Solution.GetDocument(id)!;
                 solution = solution.AddDocument(id, document.Name, document.GetTextAsync().Result, filePath: file);
             }
             _solution = solution;
@@ -139,6 +140,15 @@ public sealed partial class CSharpContext
         foreach (var other in _anchors.Keys.Where(k => k != path).ToList()) _anchors.Remove(other);
     }
 
+    /// <summary>The repository's project as it is now: an immutable snapshot, for work that must not hold the view.</summary>
+    public Project Project
+    {
+        get
+        {
+            lock (_gate) return Solution.GetProject(_project)!;
+        }
+    }
+
     /// <summary>The Roslyn document of a file (added if it was not indexed yet), for verification and context alike.</summary>
     public Document Document(string path, string text)
     {
@@ -147,7 +157,7 @@ public sealed partial class CSharpContext
         lock (_gate)
         {
             Update(path, text);
-            return _solution.GetDocument(_documents[path].Id)!;
+            return Solution.GetDocument(_documents[path].Id)!;
         }
     }
 

@@ -11,7 +11,8 @@ namespace Atlas.Lsp.Bench;
 /// <summary>
 /// `atlas-lsp bench fixes`: what Roslyn checking costs. The syntax guard on inline C# suggestions in a 5,000-line
 /// file after a keystroke (it runs on every suggestion the model makes), and compiling a fix candidate against the
-/// original (it runs per candidate).
+/// original (it runs per candidate). Then the first and the tenth "fix this" listing over LSP in fresh server
+/// processes, Roslyn's warm-up off and on (<see cref="ListingRounds"/>).
 /// </summary>
 internal static class FixesBench
 {
@@ -26,8 +27,12 @@ internal static class FixesBench
     public static Command Create()
     {
         var runs = new Option<int>("--runs") { DefaultValueFactory = _ => 50, Description = "Repetitions per figure." };
-        var command = new Command("fixes", "Cost of Roslyn checks: the inline-suggestion syntax guard and fix-candidate verification.");
+        var rounds = new Option<int>("--rounds") { DefaultValueFactory = _ => 5, Description = "Fresh server processes per listing figure (0: no listing figures)." };
+        var model = new Option<string?>("--model") { Description = "A model the servers of the listing rounds load meanwhile, as an editor's would (default: none)." };
+        var command = new Command("fixes", "Cost of Roslyn checks: the inline-suggestion syntax guard, fix-candidate verification, the first and tenth \"fix this\" listing cold and warm.");
         command.Options.Add(runs);
+        command.Options.Add(rounds);
+        command.Options.Add(model);
         command.SetAction((result, cancellationToken) => CommandErrors.Guard(async () =>
         {
             var n = result.GetValue(runs);
@@ -76,6 +81,7 @@ internal static class FixesBench
                 if (outcome.Accepted) accepted++;
             }
             Console.WriteLine($"verify a fix candidate (bind the rewritten member)   p50 {Stats.Median(verify),6:F1} ms   p95 {Stats.Percentile(verify, 95),6:F1} ms   ({accepted} of {verify.Count} accepted: half the candidates are broken on purpose)");
+            if (result.GetValue(rounds) is > 0 and var processes) await ListingRounds.Run(processes, result.GetValue(model), cancellationToken);
             return 0;
         }));
         return command;

@@ -16,6 +16,7 @@ internal sealed class PipeClient
     private readonly Stream _input;
     private readonly SemaphoreSlim _writing = new(1, 1);
     private readonly System.Collections.Concurrent.ConcurrentDictionary<int, TaskCompletionSource<JsonNode?>> _pending = new();
+    private readonly List<JsonNode> _notifications = [];
     private int _id;
 
     public PipeClient(Stream output, Stream input)
@@ -38,6 +39,21 @@ internal sealed class PipeClient
     }
 
     public Task Cancel(int id) => Notify("$/cancelRequest", new { id });
+
+    /// <summary>The first notification of this method that matches, kept from earlier reads or still to come.</summary>
+    public async Task<JsonNode> Notification(string method, Func<JsonNode, bool> match)
+    {
+        while (true)
+        {
+            lock (_notifications)
+                if (_notifications.FirstOrDefault(n => (string?)n["method"] == method && match(n)) is { } seen) return seen;
+            await Task.Delay(10);
+        }
+    }
+
+    /// <summary>The first window/logMessage whose text contains <paramref name="text"/>.</summary>
+    public Task<JsonNode> LogMessage(string text) =>
+        Notification("window/logMessage", n => ((string?)n["params"]?["message"])?.Contains(text, StringComparison.Ordinal) == true);
 
     public Task Notify(string method, object? parameters) => Write(new { jsonrpc = "2.0", method, @params = parameters });
 
@@ -64,9 +80,11 @@ internal sealed class PipeClient
             while (true)
             {
                 var message = await Read();
-                // Answers only: notifications and the server's own requests are not this client's business.
+                // Answers, and notifications a bench may wait for; the server's own requests go unanswered.
                 if (message?["method"] is null && message?["id"] is JsonValue v && v.TryGetValue<int>(out var id) && _pending.TryRemove(id, out var answer))
                     answer.TrySetResult(message);
+                else if (message?["method"] is not null && message["id"] is null)
+                    lock (_notifications) _notifications.Add(message);
             }
         }
         catch (Exception e) when (e is EndOfStreamException or IOException or ObjectDisposedException or OperationCanceledException)
