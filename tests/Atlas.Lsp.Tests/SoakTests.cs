@@ -39,7 +39,9 @@ public sealed class SoakTests(ITestOutputHelper output)
         await using var client = LspClient.Start();
         // The trained model, 12 tokens, one llama.cpp thread: with a thread per core its threads fought the server's own
         // (Roslyn, the guard) for the 2 cores, and the same session took 274 s with a p95 of 465 ms; with one, 100 s and 166 ms.
-        await client.InitializeAsync(new { model = SharedModels.Find(SharedModels.CSharpTarget), maxTokens = 12, threads = 1 });
+        // No debounce: every keystroke's request reaches the model (the default would let most of them go in their wait,
+        // and the session would measure the waits); the next suggestion is still made ahead after every answer.
+        await client.InitializeAsync(new { model = SharedModels.Find(SharedModels.CSharpTarget), maxTokens = 12, threads = 1, debounce = 0 });
         // The file is typed between a namespace line and a class after the cursor, so the prompt has a suffix too.
         await client.OpenAsync(Uri, "namespace Soak;\n\n\n\npublic static class After { }\n");
 

@@ -23,10 +23,11 @@ internal sealed class ServerProcess : IAsyncDisposable
 
     public static ServerProcess Start(IReadOnlyDictionary<string, string> environment)
     {
-        // Run as `dotnet atlas-lsp.dll` the process is dotnet, which needs the assembly; the apphost needs nothing.
+        // Run as `dotnet atlas-lsp.dll` the process is dotnet, which needs the assembly (beside this one: a single-file
+        // build has no assembly paths, and runs as its own apphost); the apphost needs nothing.
         var self = Environment.ProcessPath ?? "dotnet";
         var info = new ProcessStartInfo(self) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        if (Path.GetFileNameWithoutExtension(self) == "dotnet") info.ArgumentList.Add(typeof(ServerProcess).Assembly.Location);
+        if (Path.GetFileNameWithoutExtension(self) == "dotnet") info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "atlas-lsp.dll"));
         info.ArgumentList.Add("--stdio");
         foreach (var (name, value) in environment) info.Environment[name] = value;
         return new ServerProcess(Process.Start(info) ?? throw new InvalidOperationException($"Could not start {self}."));
