@@ -138,8 +138,7 @@ public sealed class CompletionService(IPromptSource prompts, SuggestionCache cac
         var before = line[..position.Character];
         var after = line[position.Character..];
         var singleLine = LineModes.IsSingleLine(options.Mode, before, after);
-        // At the end of a line of code the one line worth suggesting is the next one (what follows an accepted line).
-        var nextLine = singleLine && after.Trim().Length == 0 && before.Trim().Length > 0;
+        var nextLine = LineModes.MayStartOnNextLine(singleLine, before, after);
         if (trigger == CompletionTrigger.Background) Interlocked.Increment(ref _prepared);
         else Interlocked.Increment(ref _requests);
         if (trigger == CompletionTrigger.Automatic) _debounce.Keystroke(Stopwatch.GetTimestamp());
@@ -250,7 +249,7 @@ public sealed class CompletionService(IPromptSource prompts, SuggestionCache cac
         var before = line[..position.Character];
         var after = line[position.Character..];
         var singleLine = LineModes.IsSingleLine(options.Mode, before, after);
-        var nextLine = singleLine && after.Trim().Length == 0 && before.Trim().Length > 0;
+        var nextLine = LineModes.MayStartOnNextLine(singleLine, before, after);
         Interlocked.Increment(ref _requests);
         Interlocked.Increment(ref _modelRuns);
 

@@ -23,4 +23,12 @@ public static class LineModes
         LineMode.MultiLine => false,
         _ => !(lineAfterCursor.Trim().IsEmpty && (lineBeforeCursor.Trim().IsEmpty || lineBeforeCursor.TrimEnd() is [.., '{' or '(' or '[' or ':'])),
     };
+
+    /// <summary>
+    /// Whether a single-line answer may be the next line: at the end of a line of code that looks finished (it ends
+    /// with <c>;</c>, a closing bracket, a comma or a quote), the one line worth suggesting is the next one — what
+    /// follows an accepted line. Inside a line, or after a dot or an operator, the answer continues this line.
+    /// </summary>
+    public static bool MayStartOnNextLine(bool singleLine, ReadOnlySpan<char> lineBeforeCursor, ReadOnlySpan<char> lineAfterCursor) =>
+        singleLine && lineAfterCursor.Trim().IsEmpty && lineBeforeCursor.TrimEnd() is [.., ';' or '}' or ')' or ']' or ',' or '"' or '\''];
 }

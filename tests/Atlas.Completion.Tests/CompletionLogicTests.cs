@@ -23,6 +23,21 @@ public sealed class LineModeTests
         Assert.False(LineModes.IsSingleLine(LineMode.MultiLine, "var x = ", "y;"));
         Assert.Throws<ArgumentException>(() => LineModes.Parse("sideways"));
     }
+
+    [Theory]
+    [InlineData("    total += item.Price;", "", true)]
+    [InlineData("    }", "  ", true)]
+    [InlineData("    if (ready)", "", true)]
+    [InlineData("    var name = \"atlas\"", "", true)]
+    [InlineData("    var total = order.", "", false)]
+    [InlineData("    var total = val", "", false)]
+    [InlineData("    Call(x);", " // why", false)]
+    [InlineData("    ", "", false)]
+    public void A_single_line_answer_may_be_the_next_line_only_at_the_end_of_a_finished_line(string before, string after, bool nextLine)
+    {
+        Assert.Equal(nextLine, LineModes.MayStartOnNextLine(true, before, after));
+        Assert.False(LineModes.MayStartOnNextLine(false, before, after));
+    }
 }
 
 public sealed class SuggestionCleanerTests

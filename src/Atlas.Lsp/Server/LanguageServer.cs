@@ -99,6 +99,7 @@ public sealed class LanguageServer(DocumentStore documents, ModelHost models, Co
     public object? Shutdown()
     {
         _stopping.Cancel();
+        _ahead.Cancel();
         return null;
     }
 
@@ -106,6 +107,7 @@ public sealed class LanguageServer(DocumentStore documents, ModelHost models, Co
     public void Exit()
     {
         _stopping.Cancel();
+        _ahead.Cancel();
         Exited.TrySetResult();
     }
 

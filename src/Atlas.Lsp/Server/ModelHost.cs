@@ -160,10 +160,24 @@ public sealed class ModelHost(ILogger logger) : IDisposable
         }
     }
 
+    /// <summary>Longest the process waits at exit for a load in progress (llama.cpp cannot be stopped mid-load).</summary>
+    private static readonly TimeSpan ExitWait = TimeSpan.FromSeconds(30);
+
     public void Dispose()
     {
         Task<CompletionEngine?> current;
         lock (_gate) current = _current;
-        if (_lent is null && current.IsCompletedSuccessfully) current.Result?.Dispose();
+        if (_lent is not null) return;
+        // A process that ends while llama.cpp is still loading on another thread has its native state torn down under
+        // the load: it crashed with SIGSEGV when an editor sent shutdown and exit right after initialize.
+        try
+        {
+            current.Wait(ExitWait);
+        }
+        catch (AggregateException)
+        {
+            // A load that failed left nothing to free.
+        }
+        if (current.IsCompletedSuccessfully) current.Result?.Dispose();
     }
 }
