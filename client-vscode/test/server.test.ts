@@ -36,7 +36,7 @@ test("the real server answers the extension's requests", async () => {
     // Ghost text on a Java file: the tiny model writes random words, which C#'s syntax guard would drop.
     const java = "file:///work/Demo.java";
     connection.sendNotification("textDocument/didOpen", { textDocument: { uri: java, languageId: "java", version: 1, text: "class A\n{\n    int f() { return \n}\n" } });
-    const inline = await connection.sendRequest("textDocument/inlineCompletion", { textDocument: { uri: java }, position: { line: 2, character: 21 }, context: { triggerKind: 1 } }) as { items: Item[] };
+    const inline = await connection.sendRequest("textDocument/inlineCompletion", { textDocument: { uri: java }, position: { line: 2, character: 21 }, context: { triggerKind: 2 } }) as { items: Item[] };
     assert.equal(inline.items.length, 1);
     const item = inline.items[0];
     assert.ok(item.insertText.length > 0);
