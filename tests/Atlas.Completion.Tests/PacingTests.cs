@@ -32,11 +32,12 @@ public sealed class KeystrokeDebounceTests
     }
 
     [Fact]
-    public void The_models_expected_time_is_taken_off_and_the_wait_stays_between_100_ms_and_a_second()
+    public void The_models_expected_time_is_taken_off_and_the_wait_stays_between_one_typing_interval_and_a_second()
     {
         var debounce = Typed(30, 150);
         Assert.Equal(250, debounce.Delay(Debounce.Adaptive, MidWord, 200).TotalMilliseconds, 3);
-        Assert.Equal(100, debounce.Delay(Debounce.Adaptive, MidWord, 5000).TotalMilliseconds, 3);
+        // A slow model does not make the wait shorter than the user's typing interval: a run the next key supersedes costs this machine.
+        Assert.Equal(150, debounce.Delay(Debounce.Adaptive, MidWord, 5000).TotalMilliseconds, 3);
         var slowTypist = Typed(30, 390);
         Assert.Equal(1000, slowTypist.Delay(Debounce.Adaptive, MidWord, 0).TotalMilliseconds, 3);
     }
