@@ -452,6 +452,8 @@ public sealed class LanguageServer(DocumentStore documents, ModelHost models, Co
         var document = documents.Get(data.Uri) ?? throw InvalidParams($"Document not open: {data.Uri}");
         if (document.Version != data.Version)
             throw new LocalRpcException($"The document changed since the action was offered (version {data.Version}, now {document.Version}); ask again.") { ErrorCode = -32801 };
+        // The user asked for a fix: it comes before a suggestion made ahead of a request.
+        await _ahead.CancelAsync();
         var engine = await models.EngineAsync(cancellationToken);
         if (engine is null) return action with { Disabled = new CodeActionDisabled(models.Problem ?? "The model is not loaded.") };
 
