@@ -133,12 +133,7 @@ public sealed class CompletionService(IPromptSource prompts, SuggestionCache cac
     {
         cancellationToken.ThrowIfCancellationRequested();
         var clock = Stopwatch.StartNew();
-        var offset = document.OffsetAt(position);
-        var line = document.LineText(position.Line);
-        var before = line[..position.Character];
-        var after = line[position.Character..];
-        var singleLine = LineModes.IsSingleLine(options.Mode, before, after);
-        var nextLine = LineModes.MayStartOnNextLine(singleLine, before, after);
+        var (offset, line, before, after, singleLine, nextLine) = CursorLine.At(document, position, options.Mode);
         if (trigger == CompletionTrigger.Background) Interlocked.Increment(ref _prepared);
         else Interlocked.Increment(ref _requests);
         if (trigger == CompletionTrigger.Automatic) _debounce.Keystroke(Stopwatch.GetTimestamp());
@@ -244,12 +239,7 @@ public sealed class CompletionService(IPromptSource prompts, SuggestionCache cac
     {
         cancellationToken.ThrowIfCancellationRequested();
         var clock = Stopwatch.StartNew();
-        var offset = document.OffsetAt(position);
-        var line = document.LineText(position.Line);
-        var before = line[..position.Character];
-        var after = line[position.Character..];
-        var singleLine = LineModes.IsSingleLine(options.Mode, before, after);
-        var nextLine = LineModes.MayStartOnNextLine(singleLine, before, after);
+        var (offset, line, before, after, singleLine, nextLine) = CursorLine.At(document, position, options.Mode);
         Interlocked.Increment(ref _requests);
         Interlocked.Increment(ref _modelRuns);
 
@@ -270,6 +260,22 @@ public sealed class CompletionService(IPromptSource prompts, SuggestionCache cac
         return new CandidateSuggestions(ranked, completions, offset, clock.Elapsed.TotalMilliseconds, engineMs);
     }
 
+    /// <summary>
+    /// The cursor's line as every request reads it: the offset, the line split at the cursor, whether the answer is one
+    /// line and whether that line may be the next one.
+    /// </summary>
+    private readonly record struct CursorLine(int Offset, string Line, string Before, string After, bool SingleLine, bool NextLine)
+    {
+        public static CursorLine At(TextDocument document, TextPosition position, LineMode mode)
+        {
+            var line = document.LineText(position.Line);
+            var before = line[..position.Character];
+            var after = line[position.Character..];
+            var singleLine = LineModes.IsSingleLine(mode, before, after);
+            return new(document.OffsetAt(position), line, before, after, singleLine, LineModes.MayStartOnNextLine(singleLine, before, after));
+        }
+    }
+
     private static CompletionRequest Request(PromptPieces pieces, CompletionOptions options, bool singleLine, bool nextLine, string supersedeKey) => new()
     {
         Prefix = pieces.Prefix,
@@ -285,7 +291,6 @@ public sealed class CompletionService(IPromptSource prompts, SuggestionCache cac
         MayStartOnNextLine = nextLine,
         SupersedeKey = supersedeKey,
     };
-
 
     /// <summary>The text up to the end of its first line, or of its first line of code when it may start on the next line.</summary>
     private static string OneLine(string text, bool mayStartOnNextLine)
